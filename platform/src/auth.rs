@@ -1,0 +1,370 @@
+//! Biscuit tokens: issued by the auth service with its private key, verified
+//! offline by every service with the public key.
+//!
+//! A token's authority block holds `user(id)`, `role(name)`, optionally
+//! `department(name)`, and `check if time($t), $t < expiry`. A verifier
+//! supplies the current time; a token whose check fails is expired.
+
+use std::fmt;
+use std::future::{ready, Ready};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use biscuit_auth::builder::{Algorithm, AuthorizerBuilder};
+use biscuit_auth::{Biscuit, KeyPair, PrivateKey, PublicKey};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::problem::Problem;
+
+/// An employee's department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// Schedules rockets and launches.
+    Operations,
+    /// Invoices and credit notes.
+    Finance,
+    /// Notifications, logs, the event log, employee accounts.
+    It,
+}
+
+/// What a user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "department")]
+pub enum Role {
+    /// Books for themselves.
+    Traveler,
+    /// Books for its customers.
+    Agency,
+    /// Works for Astro Bookings in a department.
+    Employee(Department),
+}
+
+impl Role {
+    /// The stable name: `traveler`, `agency`, `employee:operations`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Traveler => "traveler",
+            Self::Agency => "agency",
+            Self::Employee(Department::Operations) => "employee:operations",
+            Self::Employee(Department::Finance) => "employee:finance",
+            Self::Employee(Department::It) => "employee:it",
+        }
+    }
+
+    fn parse(role: &str, department: Option<&str>) -> Option<Self> {
+        match (role, department) {
+            ("traveler", None) => Some(Self::Traveler),
+            ("agency", None) => Some(Self::Agency),
+            ("employee", Some("operations")) => Some(Self::Employee(Department::Operations)),
+            ("employee", Some("finance")) => Some(Self::Employee(Department::Finance)),
+            ("employee", Some("it")) => Some(Self::Employee(Department::It)),
+            _ => None,
+        }
+    }
+
+    fn facts(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Self::Traveler => ("traveler", None),
+            Self::Agency => ("agency", None),
+            Self::Employee(Department::Operations) => ("employee", Some("operations")),
+            Self::Employee(Department::Finance) => ("employee", Some("finance")),
+            Self::Employee(Department::It) => ("employee", Some("it")),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// The user's role.
+    pub role: Role,
+}
+
+impl Principal {
+    /// `Ok` when the caller has one of `roles`, else a 403 problem.
+    pub fn require(&self, roles: &[Role]) -> Result<(), Problem> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(format!(
+                "this action is not open to the role {}",
+                self.role
+            )))
+        }
+    }
+}
+
+/// Why a token was not accepted. Deliberately coarse towards clients.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    /// No `Authorization: Bearer` header.
+    #[error("no bearer token")]
+    Missing,
+    /// Not a token signed by our key, or not one of ours.
+    #[error("invalid token")]
+    Invalid,
+    /// Signed by us but past its expiry.
+    #[error("expired token")]
+    Expired,
+}
+
+/// A key that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the {0} is not a hex-encoded Ed25519 key")]
+pub struct KeyError(&'static str);
+
+/// A fresh Ed25519 key pair as `(private hex, public hex)`.
+pub fn generate_key_pair() -> (String, String) {
+    let pair = KeyPair::new();
+    (pair.private().to_bytes_hex(), pair.public().to_bytes_hex())
+}
+
+/// Mints tokens. Lives in the auth service (and in development tools).
+#[derive(Clone)]
+pub struct TokenIssuer {
+    key_pair: Arc<KeyPair>,
+}
+
+impl fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenIssuer(<private key>)")
+    }
+}
+
+impl TokenIssuer {
+    /// From a hex-encoded Ed25519 private key.
+    pub fn from_private_key_hex(hex: &str) -> Result<Self, KeyError> {
+        let private = PrivateKey::from_bytes_hex(hex.trim(), Algorithm::Ed25519)
+            .map_err(|_| KeyError("private key"))?;
+        Ok(Self {
+            key_pair: Arc::new(KeyPair::from(&private)),
+        })
+    }
+
+    /// The public key that verifies this issuer's tokens, hex-encoded.
+    pub fn public_key_hex(&self) -> String {
+        self.key_pair.public().to_bytes_hex()
+    }
+
+    /// A token for `principal` valid for `ttl` from now.
+    pub fn issue(&self, principal: &Principal, ttl: Duration) -> String {
+        self.issue_expiring_at(principal, SystemTime::now() + ttl)
+    }
+
+    /// A token for `principal` that expires at `expires_at`.
+    pub fn issue_expiring_at(&self, principal: &Principal, expires_at: SystemTime) -> String {
+        let (role, department) = principal.role.facts();
+        let mut builder = Biscuit::builder()
+            .fact(biscuit_auth::macros::fact!("user({id})", id = principal.user_id.to_string()))
+            .and_then(|b| b.fact(biscuit_auth::macros::fact!("role({role})", role = role)))
+            .and_then(|b| {
+                b.check(biscuit_auth::macros::check!(
+                    "check if time($t), $t < {expires}",
+                    expires = expires_at
+                ))
+            })
+            .expect("static token facts are well-formed");
+        if let Some(department) = department {
+            builder = builder
+                .fact(biscuit_auth::macros::fact!(
+                    "department({department})",
+                    department = department
+                ))
+                .expect("static token facts are well-formed");
+        }
+        builder
+            .build(&self.key_pair)
+            .and_then(|token| token.to_base64())
+            .expect("signing with a valid key cannot fail")
+    }
+}
+
+/// Verifies tokens offline with the auth service's public key.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    public_key: PublicKey,
+}
+
+impl fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenVerifier({})", self.public_key.to_bytes_hex())
+    }
+}
+
+impl TokenVerifier {
+    /// From a hex-encoded Ed25519 public key.
+    pub fn from_public_key_hex(hex: &str) -> Result<Self, KeyError> {
+        let public_key = PublicKey::from_bytes_hex(hex.trim(), Algorithm::Ed25519)
+            .map_err(|_| KeyError("public key"))?;
+        Ok(Self { public_key })
+    }
+
+    /// The principal a token names, if it is ours and not expired.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let token = Biscuit::from_base64(token.trim(), self.public_key)
+            .map_err(|_| TokenError::Invalid)?;
+        let mut authorizer = AuthorizerBuilder::new()
+            .time()
+            .code("allow if user($u)")
+            .and_then(|b| b.build(&token))
+            .map_err(|_| TokenError::Invalid)?;
+        if authorizer.authorize().is_err() {
+            // Our tokens carry exactly one check, the expiry; a token signed
+            // by our key that fails it has expired.
+            return Err(TokenError::Expired);
+        }
+        let user: Vec<(String,)> = authorizer
+            .query("data($u) <- user($u)")
+            .map_err(|_| TokenError::Invalid)?;
+        let roles: Vec<(String,)> = authorizer
+            .query("data($r) <- role($r)")
+            .map_err(|_| TokenError::Invalid)?;
+        let departments: Vec<(String,)> = authorizer
+            .query("data($d) <- department($d)")
+            .map_err(|_| TokenError::Invalid)?;
+        let ([(user,)], [(role,)]) = (user.as_slice(), roles.as_slice()) else {
+            return Err(TokenError::Invalid);
+        };
+        let department = match departments.as_slice() {
+            [] => None,
+            [(department,)] => Some(department.as_str()),
+            _ => return Err(TokenError::Invalid),
+        };
+        Ok(Principal {
+            user_id: user.parse().map_err(|_| TokenError::Invalid)?,
+            role: Role::parse(role, department).ok_or(TokenError::Invalid)?,
+        })
+    }
+
+    /// The principal of a request's `Authorization: Bearer` header.
+    pub fn verify_request(&self, request: &HttpRequest) -> Result<Principal, TokenError> {
+        let header = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(TokenError::Missing)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(TokenError::Missing)?;
+        self.verify(token)
+    }
+}
+
+/// Extractor: the request's authenticated caller, or a 401 problem.
+/// Needs a [`TokenVerifier`] in the app data.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let Some(verifier) = req.app_data::<web::Data<TokenVerifier>>() else {
+            tracing::error!("no TokenVerifier configured in app data");
+            return ready(Err(Problem::internal()));
+        };
+        ready(match verifier.verify_request(req) {
+            Ok(principal) => {
+                tracing::Span::current().record("user_id", principal.user_id.to_string());
+                Ok(Self(principal))
+            }
+            Err(error) => Err(Problem::unauthorized(error.to_string())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (TokenIssuer, TokenVerifier) {
+        let (private, public) = generate_key_pair();
+        (
+            TokenIssuer::from_private_key_hex(&private).unwrap(),
+            TokenVerifier::from_public_key_hex(&public).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_token_names_its_user_and_role() {
+        let (issuer, verifier) = pair();
+        for role in [
+            Role::Traveler,
+            Role::Agency,
+            Role::Employee(Department::Operations),
+            Role::Employee(Department::Finance),
+            Role::Employee(Department::It),
+        ] {
+            let principal = Principal {
+                user_id: Uuid::now_v7(),
+                role,
+            };
+            let token = issuer.issue(&principal, Duration::from_secs(60));
+            assert_eq!(verifier.verify(&token), Ok(principal));
+        }
+    }
+
+    #[test]
+    fn an_expired_token_is_refused() {
+        let (issuer, verifier) = pair();
+        let principal = Principal {
+            user_id: Uuid::now_v7(),
+            role: Role::Traveler,
+        };
+        let token =
+            issuer.issue_expiring_at(&principal, SystemTime::now() - Duration::from_secs(1));
+        assert_eq!(verifier.verify(&token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_of_another_key_or_tampered_is_refused() {
+        let (issuer, _) = pair();
+        let (_, verifier) = pair();
+        let principal = Principal {
+            user_id: Uuid::now_v7(),
+            role: Role::Agency,
+        };
+        let token = issuer.issue(&principal, Duration::from_secs(60));
+        assert_eq!(verifier.verify(&token), Err(TokenError::Invalid));
+        let (issuer, verifier) = pair();
+        let mut token = issuer.issue(&principal, Duration::from_secs(60)).into_bytes();
+        let middle = token.len() / 2;
+        token[middle] = if token[middle] == b'A' { b'B' } else { b'A' };
+        let token = String::from_utf8(token).unwrap();
+        assert_eq!(verifier.verify(&token), Err(TokenError::Invalid));
+        assert_eq!(verifier.verify("not a token"), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn keys_must_be_hex_ed25519() {
+        assert!(TokenVerifier::from_public_key_hex("xyz").is_err());
+        assert!(TokenIssuer::from_private_key_hex("").is_err());
+    }
+
+    #[test]
+    fn require_refuses_other_roles() {
+        let principal = Principal {
+            user_id: Uuid::now_v7(),
+            role: Role::Traveler,
+        };
+        assert!(principal.require(&[Role::Traveler, Role::Agency]).is_ok());
+        let refused = principal
+            .require(&[Role::Employee(Department::Operations)])
+            .unwrap_err();
+        assert_eq!(refused.status, 403);
+    }
+}

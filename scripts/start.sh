@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
+# (JetStream) and the command API, then seed demo data.
+#
+# Works on a fresh Debian 12 machine (installs what is missing) and is safe to
+# run again: running pieces are reused, and a command API whose binary has
+# been rebuilt since it started is restarted. Stop with ./scripts/stop.sh.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_postgres
+ensure_nats
+ensure_cargo
+
+log "building command-api and devtools (release)"
+cargo build --release -p command-api -p devtools
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+API_BIN="$BIN_DIR/command-api"
+DEV_BIN="$BIN_DIR/astro-dev"
+
+# Token signing keys for the dev stack: generated once and kept, so tokens
+# printed by earlier runs stay valid across restarts.
+AUTH_ENV="$RUN_DIR/auth.env"
+if [[ ! -f $AUTH_ENV ]]; then
+    log "generating dev token signing keys into $AUTH_ENV"
+    mkdir -p "$RUN_DIR"
+    tmp="$AUTH_ENV.tmp.$$"
+    (umask 077 && "$DEV_BIN" keygen >"$tmp")
+    if ! grep -q '^AUTH_PRIVATE_KEY=' "$tmp" || ! grep -q '^AUTH_PUBLIC_KEY=' "$tmp"; then
+        rm -f "$tmp"
+        die "astro-dev keygen did not print AUTH_PRIVATE_KEY and AUTH_PUBLIC_KEY"
+    fi
+    chmod 600 "$tmp"
+    mv "$tmp" "$AUTH_ENV"
+fi
+set -a
+# shellcheck source=/dev/null
+source "$AUTH_ENV"
+set +a
+
+export COMMAND_API_ADDR="${COMMAND_API_ADDR:-127.0.0.1:8081}"
+api_host="${COMMAND_API_ADDR%:*}"
+api_port="${COMMAND_API_ADDR##*:}"
+# A wildcard bind address is reachable through loopback.
+case "$api_host" in "" | 0.0.0.0 | "[::]") api_host=127.0.0.1 ;; esac
+API_URL="http://$api_host:$api_port"
+
+# The API only needs the public key; keep the private key out of its
+# environment (only the seeding tool mints tokens).
+start_api() {
+    start_service command-api env -u AUTH_PRIVATE_KEY "$API_BIN"
+}
+
+# Name of our service to watch while waiting (empty when reusing a foreign one).
+watch=command-api
+if pid=$(service_pid command-api); then
+    # -ef compares inodes: cargo replaces the file when it rebuilds.
+    if [[ /proc/$pid/exe -ef $API_BIN ]]; then
+        log "command-api is already running (pid $pid)"
+    else
+        log "command-api binary was rebuilt; restarting it"
+        stop_service command-api
+        start_api
+    fi
+elif port_open "$api_host" "$api_port"; then
+    log "something not started by this script already listens on $COMMAND_API_ADDR; reusing it"
+    log "(if it uses other signing keys than $AUTH_ENV, seeding will be rejected)"
+    watch=""
+else
+    # The API runs the database migrations itself at start-up.
+    start_api
+fi
+wait_http "$API_URL/ready" 60 command-api "$watch"
+
+log "seeding demo data"
+"$DEV_BIN" seed --api "$API_URL"
+
+cat <<EOF
+
+Astro Bookings is running:
+  command API  $API_URL   (/health /ready /metrics /openapi.json)
+  PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
+  NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
+  logs         $RUN_DIR/logs/
+  signing keys $AUTH_ENV
+Stop with ./scripts/stop.sh  (add --all to stop PostgreSQL too)
+EOF

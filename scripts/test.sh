@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run every check and test: formatting, clippy (warnings are errors) and the
+# whole workspace's tests against a real PostgreSQL and NATS (JetStream),
+# which are installed and started here if needed.
+#
+# Runs non-interactively (CI=true, no stdin) and stops at the first failing
+# step with a non-zero exit status. PostgreSQL and NATS are left running, so a
+# second run starts faster; ./scripts/stop.sh stops NATS.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+current_step=""
+step() {
+    current_step=$1
+    log "[$current_step]"
+}
+# Name the failing step at the end, where CI logs are read first.
+report_failure() {
+    local status=$?
+    if ((status != 0)); then
+        log "FAILED: ${current_step:-setup} (exit $status)"
+    fi
+}
+trap report_failure EXIT
+
+step "PostgreSQL"
+ensure_postgres
+step "NATS"
+ensure_nats
+step "toolchain"
+ensure_cargo
+cargo --version
+
+# The tests read DATABASE_URL (and NATS_URL) from the environment exported by
+# lib.sh and create their own fresh databases.
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+current_step=""
+log "all checks passed"
