@@ -306,6 +306,7 @@ where
 impl<A> EventStore<A> for PgEventStore<A>
 where
     A: Aggregate + Clone,
+    A::Error: Send,
 {
     type AC = Loaded<A>;
 

@@ -1,1 +1,65 @@
-fn main() {}
+//! `astro-dev`: development tools for a local stack.
+//!
+//! - `astro-dev keygen`: prints a fresh `AUTH_PRIVATE_KEY=…` and
+//!   `AUTH_PUBLIC_KEY=…` pair (hex Ed25519) for a local environment file.
+//! - `astro-dev token ROLE [USER_ID]`: mints a token with `AUTH_PRIVATE_KEY`
+//!   (ROLE: traveler, agency, operations, finance, it). Until the auth service
+//!   exists this is how local users get tokens.
+//! - `astro-dev seed [--api URL]`: loads demo data through the command API
+//!   (rockets, launches, bookings) once, and prints demo tokens.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use platform::{Department, Principal, Role, TokenIssuer};
+use uuid::Uuid;
+
+mod seed;
+
+fn role(name: &str) -> anyhow::Result<Role> {
+    Ok(match name {
+        "traveler" => Role::Traveler,
+        "agency" => Role::Agency,
+        "operations" => Role::Employee(Department::Operations),
+        "finance" => Role::Employee(Department::Finance),
+        "it" => Role::Employee(Department::It),
+        other => bail!("unknown role {other}: use traveler, agency, operations, finance or it"),
+    })
+}
+
+fn issuer() -> anyhow::Result<TokenIssuer> {
+    let key = platform::config::required("AUTH_PRIVATE_KEY")?;
+    TokenIssuer::from_private_key_hex(&key).context("AUTH_PRIVATE_KEY")
+}
+
+/// Demo tokens last a day: long enough for a day of local work.
+pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["keygen"] => {
+            let (private, public) = platform::auth::generate_key_pair();
+            println!("AUTH_PRIVATE_KEY={private}");
+            println!("AUTH_PUBLIC_KEY={public}");
+        }
+        ["token", name] | ["token", name, _] => {
+            let user_id = match args.get(2) {
+                Some(id) => id.parse().context("USER_ID must be a UUID")?,
+                None => Uuid::now_v7(),
+            };
+            let principal = Principal {
+                user_id,
+                role: role(name)?,
+            };
+            println!("{}", issuer()?.issue(&principal, DEMO_TOKEN_TTL));
+        }
+        ["seed"] => seed::run(&issuer()?, "http://127.0.0.1:8081").await?,
+        ["seed", "--api", url] => seed::run(&issuer()?, url).await?,
+        _ => bail!(
+            "usage: astro-dev keygen | astro-dev token ROLE [USER_ID] | astro-dev seed [--api URL]"
+        ),
+    }
+    Ok(())
+}

@@ -122,7 +122,7 @@ pub enum LaunchCommand {
         destination: Destination,
         /// When it departs: in the future.
         departure_at: DateTime<Utc>,
-        /// Price of one seat in cents: positive.
+        /// Price of one seat in cents, 1 to [`policy::MAX_PRICE_PER_SEAT_CENTS`].
         price_per_seat_cents: i64,
         /// When.
         now: DateTime<Utc>,
@@ -208,14 +208,15 @@ pub enum LaunchError {
         /// The launch's destination.
         destination: Destination,
     },
-    /// Zero or negative price.
-    #[error("the price per seat must be positive")]
-    NonPositivePrice,
+    /// A price that is zero, negative or above the maximum.
+    #[error("the price per seat must be 1 to {max} cents", max = policy::MAX_PRICE_PER_SEAT_CENTS)]
+    PriceOutOfRange,
     /// A blank spaceport or reason.
     #[error("{0} must not be blank")]
     Blank(&'static str),
-    /// The launch has departed (or is past its departure time).
-    #[error("the launch has departed; it is no longer on sale")]
+    /// The launch is at or past its departure time: no more sales or
+    /// cancellations.
+    #[error("the launch has departed; it can no longer be booked or cancelled")]
     Departed,
     /// Marking launched before the departure time.
     #[error("the launch cannot lift off before its departure time")]
@@ -269,7 +270,7 @@ impl LaunchError {
             AlreadyScheduled(_) | WrongStatus { .. } | Departed | NotYetDeparted
             | NotEnoughSeats { .. } | DuplicateBooking(_) | AlreadyCancelled => ErrorKind::Conflict,
             DepartureNotInFuture | DelayNotLater(_) | RocketRangeTooShort { .. }
-            | NonPositivePrice | Blank(_) | NoPassengers | TooManyPassengers(_)
+            | PriceOutOfRange | Blank(_) | NoPassengers | TooManyPassengers(_)
             | PassengerAge { .. } | BlankPassengerName(_) => ErrorKind::Invalid,
         }
     }
@@ -284,7 +285,7 @@ impl LaunchError {
             DepartureNotInFuture => "departure-not-in-future",
             DelayNotLater(_) => "delay-not-later",
             RocketRangeTooShort { .. } => "rocket-range-too-short",
-            NonPositivePrice => "non-positive-price",
+            PriceOutOfRange => "price-out-of-range",
             Blank(_) => "blank-field",
             Departed => "launch-departed",
             NotYetDeparted => "launch-not-yet-departed",
@@ -307,7 +308,7 @@ impl LaunchError {
             DepartureNotInFuture => Some("departure_at".into()),
             DelayNotLater(_) => Some("new_departure_at".into()),
             RocketRangeTooShort { .. } => Some("destination".into()),
-            NonPositivePrice => Some("price_per_seat_cents".into()),
+            PriceOutOfRange => Some("price_per_seat_cents".into()),
             Blank(field) => Some((*field).into()),
             NoPassengers | TooManyPassengers(_) => Some("passengers".into()),
             PassengerAge { index, .. } => Some(format!("passengers[{index}].birth_date")),
@@ -375,8 +376,8 @@ impl Launch {
                 if departure_at <= now {
                     return Err(LaunchError::DepartureNotInFuture);
                 }
-                if price_per_seat_cents <= 0 {
-                    return Err(LaunchError::NonPositivePrice);
+                if !(1..=policy::MAX_PRICE_PER_SEAT_CENTS).contains(&price_per_seat_cents) {
+                    return Err(LaunchError::PriceOutOfRange);
                 }
                 if rocket.range < destination {
                     return Err(LaunchError::RocketRangeTooShort {
@@ -495,6 +496,9 @@ impl Launch {
                 }
                 if !offer.status.is_on_sale() {
                     return Err(wrong_status("cancel a booking of", offer.status));
+                }
+                if now >= offer.departure_at {
+                    return Err(LaunchError::Departed);
                 }
                 let refund_percent = policy::holder_refund_percent(offer.departure_at, now);
                 Ok(vec![LaunchEvent::BookingCancelled(BookingCancelled {
@@ -640,7 +644,9 @@ impl Aggregate for Launch {
                 if let Some(booking) = offer.bookings.get_mut(&e.booking_id) {
                     booking.cancelled = true;
                 }
-                offer.seats_booked -= e.seats_released;
+                // Saturating: only a corrupt stream could release more seats
+                // than are booked, and loading must not panic on it.
+                offer.seats_booked = offer.seats_booked.saturating_sub(e.seats_released);
             }
         }
     }

@@ -4,6 +4,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Most passengers one booking may hold.
 pub const MAX_PASSENGERS_PER_BOOKING: usize = 6;
+/// Highest price of one seat, in cents (ten million in currency units): keeps
+/// every total and refund far inside `i64`.
+pub const MAX_PRICE_PER_SEAT_CENTS: i64 = 1_000_000_000;
 /// Youngest age allowed at departure.
 pub const MIN_PASSENGER_AGE: i32 = 18;
 /// Oldest age allowed at departure.

@@ -82,9 +82,13 @@ fn cancelling_an_hour_before_departure_refunds_nothing_but_releases_the_seat() {
 }
 
 #[test]
-fn cancelling_after_the_departure_time_of_a_launch_not_yet_marked_launched_refunds_nothing() {
-    // Current behaviour: the status, not the clock, closes cancellation.
-    assert_eq!(refund_at(departure() + Duration::hours(2)), (0, 0));
+fn cancelling_at_or_after_the_departure_time_is_refused_even_before_lift_off_is_recorded() {
+    for at in [departure(), departure() + Duration::hours(2)] {
+        LaunchTest::with(())
+            .given(one_seat_booked())
+            .when(cancel(booking_id(1), at))
+            .then_expect_error(LaunchError::Departed);
+    }
 }
 
 #[test]

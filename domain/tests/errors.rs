@@ -54,9 +54,9 @@ fn launch_errors() -> Vec<(LaunchError, ErrorKind, &'static str, Option<&'static
             Some("destination"),
         ),
         (
-            E::NonPositivePrice,
+            E::PriceOutOfRange,
             Invalid,
-            "non-positive-price",
+            "price-out-of-range",
             Some("price_per_seat_cents"),
         ),
         (
@@ -120,7 +120,7 @@ fn launch_errors() -> Vec<(LaunchError, ErrorKind, &'static str, Option<&'static
             | E::DepartureNotInFuture
             | E::DelayNotLater(_)
             | E::RocketRangeTooShort { .. }
-            | E::NonPositivePrice
+            | E::PriceOutOfRange
             | E::Blank(_)
             | E::Departed
             | E::NotYetDeparted

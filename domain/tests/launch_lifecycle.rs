@@ -133,8 +133,8 @@ fn a_departure_one_second_after_now_is_accepted() {
 }
 
 #[test]
-fn a_zero_or_negative_price_is_refused() {
-    for price in [0, -1, -PRICE] {
+fn a_price_out_of_range_is_refused() {
+    for price in [0, -1, -PRICE, domain::policy::MAX_PRICE_PER_SEAT_CENTS + 1] {
         LaunchTest::with(())
             .given_no_previous_events()
             .when(schedule_with(|c| {
@@ -146,7 +146,7 @@ fn a_zero_or_negative_price_is_refused() {
                     *price_per_seat_cents = price;
                 }
             }))
-            .then_expect_error(LaunchError::NonPositivePrice);
+            .then_expect_error(LaunchError::PriceOutOfRange);
     }
 }
 

@@ -149,6 +149,14 @@ impl ResponseError for Problem {
     }
 }
 
+impl actix_web::Responder for Problem {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
+        self.error_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

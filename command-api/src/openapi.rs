@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The command API's OpenAPI description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Astro Bookings command API", description = "The write side: rockets, launches, bookings. Errors are RFC 9457 problem+json."),
+    paths(
+        routes::ready,
+        routes::rockets::register,
+        routes::launches::schedule,
+        routes::launches::confirm,
+        routes::launches::delay,
+        routes::launches::abort,
+        routes::launches::launched,
+        routes::bookings::book,
+        routes::bookings::cancel,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

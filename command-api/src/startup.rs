@@ -1,0 +1,110 @@
+//! Builds the application: database pool, migrations, stores, HTTP server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use domain::{Launch, Rocket};
+use platform::metrics::Metrics;
+use platform::TokenVerifier;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::bus::RetryPolicy;
+use crate::routes;
+use crate::settings::Settings;
+use crate::store::{PgEventStore, StoreConfig};
+
+/// What every handler shares.
+pub struct AppState {
+    /// The pool (readiness checks).
+    pub pool: PgPool,
+    /// Launch aggregates.
+    pub launches: PgEventStore<Launch>,
+    /// Rocket aggregates.
+    pub rockets: PgEventStore<Rocket>,
+    /// Conflict retries.
+    pub retry: RetryPolicy,
+}
+
+/// A built, bound, not yet running command API.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// The migrations of the event store, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+impl Application {
+    /// Connects, migrates (when configured), binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let options: PgConnectOptions = settings
+            .database_url
+            .expose_secret()
+            .parse()
+            .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.database_max_connections)
+            .acquire_timeout(settings.database_acquire_timeout)
+            .connect_lazy_with(options);
+        if settings.run_migrations {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .context("applying database migrations")?;
+        }
+        let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
+            .context("AUTH_PUBLIC_KEY")?;
+        let store_config = StoreConfig {
+            snapshot_every: settings.snapshot_every,
+            cache_capacity: settings.aggregate_cache_size,
+        };
+        let state = web::Data::new(AppState {
+            launches: PgEventStore::new(pool.clone(), store_config),
+            rockets: PgEventStore::new(pool.clone(), store_config),
+            pool,
+            retry: RetryPolicy {
+                attempts: settings.command_max_attempts,
+                base_backoff: Duration::from_millis(2),
+            },
+        });
+        let metrics = web::Data::new(Metrics::new("command-api"));
+        let verifier = web::Data::new(verifier);
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let max_body = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(platform::http::observe))
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(verifier.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(platform::http::path_config())
+                .app_data(platform::http::query_config())
+                .configure(routes::configure)
+                .default_service(web::to(platform::http::not_found))
+        })
+        .workers(settings.http_workers)
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,165 @@
+//! Demo data, loaded through the public command API like any client would.
+//!
+//! Runs once: fixed demo user ids and `Idempotency-Key`s make a second run's
+//! first request replay the first run's answer, and the seed then stops
+//! (departure dates are relative to the first run, so later requests would
+//! not be the same requests).
+
+use anyhow::{bail, Context};
+use chrono::{Duration, Utc};
+use platform::{Department, Principal, Role, TokenIssuer};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::DEMO_TOKEN_TTL;
+
+/// Fixed ids of the demo users, so their tokens and bookings are stable.
+const OPERATIONS: &str = "00000000-0000-7000-8000-00000000000a";
+const TRAVELER: &str = "00000000-0000-7000-8000-00000000000b";
+const AGENCY: &str = "00000000-0000-7000-8000-00000000000c";
+const FINANCE: &str = "00000000-0000-7000-8000-00000000000d";
+const IT: &str = "00000000-0000-7000-8000-00000000000e";
+
+struct Client {
+    http: reqwest::Client,
+    api: String,
+}
+
+impl Client {
+    /// POSTs with an idempotency key; returns the body and whether it is the
+    /// replayed answer of an earlier run.
+    async fn post(&self, token: &str, path: &str, key: &str, body: Value) -> anyhow::Result<(Value, bool)> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        let status = response.status();
+        let replayed = response.headers().contains_key("idempotent-replayed");
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("POST {path} answered {status}: {body}");
+        }
+        Ok((body, replayed))
+    }
+}
+
+fn token(issuer: &TokenIssuer, id: &str, role: Role) -> anyhow::Result<String> {
+    Ok(issuer.issue(
+        &Principal {
+            user_id: id.parse::<Uuid>()?,
+            role,
+        },
+        DEMO_TOKEN_TTL,
+    ))
+}
+
+/// Loads the demo data and prints what it made.
+pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
+    let client = Client {
+        http: reqwest::Client::new(),
+        api: api.trim_end_matches('/').to_owned(),
+    };
+    let operations = token(issuer, OPERATIONS, Role::Employee(Department::Operations))?;
+    let traveler = token(issuer, TRAVELER, Role::Traveler)?;
+    let agency = token(issuer, AGENCY, Role::Agency)?;
+    let finance = token(issuer, FINANCE, Role::Employee(Department::Finance))?;
+    let it = token(issuer, IT, Role::Employee(Department::It))?;
+
+    let rockets = [
+        ("demo-rocket-1", "Starhopper", 12, "suborbital"),
+        ("demo-rocket-2", "Orbital Queen", 40, "low_earth_orbit"),
+        ("demo-rocket-3", "Selene", 20, "moon"),
+        ("demo-rocket-4", "Ares Voyager", 100, "mars"),
+    ];
+    let mut rocket_ids = Vec::new();
+    for (key, name, capacity, range) in rockets {
+        let (reply, replayed) = client
+            .post(&operations, "/v1/rockets", key, json!({ "name": name, "capacity": capacity, "range": range }))
+            .await?;
+        if replayed {
+            println!("Demo data is already loaded.");
+            print_tokens(&[
+                ("operations", OPERATIONS, &operations),
+                ("traveler", TRAVELER, &traveler),
+                ("agency", AGENCY, &agency),
+                ("finance", FINANCE, &finance),
+                ("it", IT, &it),
+            ]);
+            return Ok(());
+        }
+        rocket_ids.push(reply["rocket_id"].as_str().unwrap_or_default().to_owned());
+    }
+
+    // Departure dates relative to the first seed run are stored with the
+    // launch; a replayed key returns the original launch.
+    let today = Utc::now();
+    let launches = [
+        ("demo-launch-1", 0, "Spaceport America", "suborbital", 30, 45_000_000),
+        ("demo-launch-2", 1, "Kourou", "low_earth_orbit", 120, 120_000_000),
+        ("demo-launch-3", 2, "Baikonur", "moon", 400, 950_000_000),
+        ("demo-launch-4", 3, "Cape Canaveral", "mars", 900, 999_000_000),
+        ("demo-launch-5", 1, "Tanegashima", "low_earth_orbit", 60, 99_000_000),
+    ];
+    let mut launch_ids = Vec::new();
+    for (key, rocket, spaceport, destination, days, price) in launches {
+        let (reply, _) = client
+            .post(
+                &operations,
+                "/v1/launches",
+                key,
+                json!({
+                    "rocket_id": rocket_ids[rocket],
+                    "spaceport": spaceport,
+                    "destination": destination,
+                    "departure_at": today + Duration::days(days),
+                    "price_per_seat_cents": price,
+                }),
+            )
+            .await?;
+        launch_ids.push(reply["launch_id"].as_str().unwrap_or_default().to_owned());
+    }
+    client
+        .post(&operations, &format!("/v1/launches/{}/confirm", launch_ids[1]), "demo-confirm-2", json!({}))
+        .await?;
+
+    let bookings = [
+        (&traveler, "demo-booking-1", 0, vec![("Ada Lovelace", "1985-12-10")]),
+        (&traveler, "demo-booking-2", 2, vec![("Ada Lovelace", "1985-12-10"), ("Charles Babbage", "1971-12-26")]),
+        (&agency, "demo-booking-3", 1, vec![("Grace Hopper", "1976-12-09"), ("Alan Turing", "1982-06-23"), ("Katherine Johnson", "1968-08-26")]),
+        (&agency, "demo-booking-4", 3, vec![("Mae Jemison", "1980-10-17")]),
+    ];
+    for (token, key, launch, passengers) in bookings {
+        let passengers: Vec<Value> = passengers
+            .into_iter()
+            .map(|(name, birth)| json!({ "name": name, "birth_date": birth }))
+            .collect();
+        client
+            .post(token, &format!("/v1/launches/{}/bookings", launch_ids[launch]), key, json!({ "passengers": passengers }))
+            .await?;
+    }
+
+    println!("Demo data: {} rockets, {} launches, {} bookings.", rocket_ids.len(), launch_ids.len(), 4);
+    for (id, launch) in launch_ids.iter().zip(launches.iter()) {
+        println!("  launch {id}  {} → {}", launch.2, launch.3);
+    }
+    print_tokens(&[
+        ("operations", OPERATIONS, &operations),
+        ("traveler", TRAVELER, &traveler),
+        ("agency", AGENCY, &agency),
+        ("finance", FINANCE, &finance),
+        ("it", IT, &it),
+    ]);
+    Ok(())
+}
+
+fn print_tokens(users: &[(&str, &str, &String)]) {
+    println!("Demo tokens (valid 24 h; send as `Authorization: Bearer <token>`):");
+    for (role, id, token) in users {
+        println!("  {role:<11} user {id}\n    {token}");
+    }
+}
