@@ -94,8 +94,15 @@ where
     let _serialized = store.lock(aggregate_id).await;
     let mut backoff = retry.base_backoff;
     for attempt in 1..=retry.attempts.max(1) {
-        match attempt_once(store, aggregate_id, command.clone(), metadata, idempotency, &render)
-            .await
+        match attempt_once(
+            store,
+            aggregate_id,
+            command.clone(),
+            metadata,
+            idempotency,
+            &render,
+        )
+        .await
         {
             Err(AggregateError::AggregateConflict) => {
                 store.forget(aggregate_id);
@@ -156,8 +163,24 @@ where
         Err(refusal) => render(Err(refusal)),
     };
     if decided.is_err() {
-        // `handle` validates before writing, so the aggregate is untouched;
-        // the refusal is still recorded under the key, then we are done.
+        // A refusal must hold against the store, not just against a cached
+        // copy that another replica has overtaken (a booking it took, seats
+        // it freed): if the stream has moved on, retry on fresh state.
+        let stored: Option<i64> = sqlx::query_scalar(
+            "SELECT max(sequence) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+        )
+        .bind(A::TYPE)
+        .bind(aggregate_id)
+        .fetch_one(store.pool())
+        .await
+        .map_err(db)?;
+        if stored.unwrap_or(0) as u64 != loaded.sequence {
+            return Err(AggregateError::AggregateConflict);
+        }
+        // `decide` validates before any event is written, so the aggregate
+        // is untouched and goes back to the cache; the refusal is still
+        // recorded under the key.
+        store.remember(loaded);
         if let (Some(mut open), Some(key)) = (tx, idempotency) {
             save_reply(&mut open, key, &reply).await.map_err(db)?;
             open.commit().await.map_err(db)?;
@@ -165,18 +188,21 @@ where
         return Ok(reply);
     }
     if events.is_empty() && tx.is_none() {
+        store.remember(loaded);
         return Ok(reply);
     }
     let mut open = match tx {
         Some(open) => open,
         None => store.pool().begin().await.map_err(db)?,
     };
-    store.append(&mut open, &mut loaded, &events, metadata).await?;
+    store
+        .append(&mut open, &mut loaded, &events, metadata)
+        .await?;
     if let Some(key) = idempotency {
         save_reply(&mut open, key, &reply).await.map_err(db)?;
     }
     open.commit().await.map_err(db)?;
-    store.remember(&loaded);
+    store.remember(loaded);
     Ok(reply)
 }
 

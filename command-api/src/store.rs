@@ -11,7 +11,7 @@
 //! write its events and its idempotency record atomically, so writes are our
 //! SQL on the same tables. Reads go through postgres-es's repository.
 //!
-//! Loading: a cached aggregate is used as is (no round trip); a stale cache
+//! Loading: a cached aggregate is used as is (no round trip, no copy); a stale cache
 //! cannot commit, because the next sequence number is then already taken and
 //! the insert fails with a conflict, which evicts the entry and the command is
 //! retried on fresh state. Otherwise the latest snapshot plus the events after
@@ -20,10 +20,12 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use cqrs_es::persist::{PersistedEventRepository, SerializedEvent};
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore};
+use cqrs_es::{
+    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
+};
 use events::EventMetadata;
 use lru::LruCache;
 use postgres_es::PostgresEventRepository;
@@ -63,7 +65,7 @@ pub struct PgEventStore<A: Aggregate> {
     pool: PgPool,
     repository: PostgresEventRepository,
     config: StoreConfig,
-    cache: Option<Mutex<LruCache<String, Arc<(A, u64)>>>>,
+    cache: Option<Mutex<LruCache<String, (A, u64)>>>,
     stripes: Vec<tokio::sync::Mutex<()>>,
 }
 
@@ -104,22 +106,29 @@ where
     pub async fn lock(&self, aggregate_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
         let mut hasher = DefaultHasher::new();
         aggregate_id.hash(&mut hasher);
-        self.stripes[(hasher.finish() as usize) % STRIPES].lock().await
+        self.stripes[(hasher.finish() as usize) % STRIPES]
+            .lock()
+            .await
     }
 
-    fn cached(&self, aggregate_id: &str) -> Option<Arc<(A, u64)>> {
+    fn take_cached(&self, aggregate_id: &str) -> Option<(A, u64)> {
         let cache = self.cache.as_ref()?;
-        cache.lock().ok()?.get(aggregate_id).cloned()
+        cache.lock().ok()?.pop(aggregate_id)
     }
 
-    /// Keeps a committed aggregate for the next command.
-    pub fn remember(&self, loaded: &Loaded<A>) {
+    /// Keeps an aggregate, as committed (or as loaded, when a command was
+    /// refused without changing it), for the next command.
+    pub fn remember(&self, loaded: Loaded<A>) {
         if let Some(cache) = &self.cache {
             if let Ok(mut cache) = cache.lock() {
-                cache.put(
-                    loaded.aggregate_id.clone(),
-                    Arc::new((loaded.aggregate.clone(), loaded.sequence)),
-                );
+                // Never replace a newer picture with an older one.
+                if cache
+                    .peek(&loaded.aggregate_id)
+                    .is_some_and(|(_, s)| *s > loaded.sequence)
+                {
+                    return;
+                }
+                cache.put(loaded.aggregate_id, (loaded.aggregate, loaded.sequence));
             }
         }
     }
@@ -174,13 +183,37 @@ where
         })
     }
 
-    /// Loads from the cache, else from the database.
+    /// A read-only copy of an aggregate (for lookups such as a launch's
+    /// rocket): the cached one when there is one, else loaded and cached.
+    pub async fn read(&self, aggregate_id: &str) -> Result<A, AggError<A>> {
+        if let Some(cache) = &self.cache {
+            if let Some((aggregate, _)) = cache
+                .lock()
+                .ok()
+                .and_then(|mut c| c.get(aggregate_id).cloned())
+            {
+                return Ok(aggregate);
+            }
+        }
+        let loaded = self.load_fresh(aggregate_id).await?;
+        let aggregate = loaded.aggregate.clone();
+        // A copy cached here may be overtaken by a later commit; it then
+        // cannot commit (sequence conflict) and is reloaded.
+        self.remember(loaded);
+        Ok(aggregate)
+    }
+
+    /// Takes the aggregate out of the cache, else loads it from the
+    /// database. Taking, not cloning: a launch with thousands of bookings is
+    /// not copied per command. The caller holds [`PgEventStore::lock`] and
+    /// gives the aggregate back with [`PgEventStore::remember`] when it is
+    /// still a true picture of the store.
     pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, AggError<A>> {
-        if let Some(hit) = self.cached(aggregate_id) {
+        if let Some((aggregate, sequence)) = self.take_cached(aggregate_id) {
             return Ok(Loaded {
                 aggregate_id: aggregate_id.to_owned(),
-                aggregate: hit.0.clone(),
-                sequence: hit.1,
+                aggregate,
+                sequence,
             });
         }
         self.load_fresh(aggregate_id).await
@@ -344,7 +377,7 @@ where
             self.forget(&context.aggregate_id);
             return Err(database(e));
         }
-        self.remember(&context);
+        self.remember(context);
         Ok(envelopes)
     }
 }

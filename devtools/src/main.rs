@@ -38,7 +38,12 @@ pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["keygen"] => {
             let (private, public) = platform::auth::generate_key_pair();
             println!("AUTH_PRIVATE_KEY={private}");

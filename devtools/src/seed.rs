@@ -28,7 +28,13 @@ struct Client {
 impl Client {
     /// POSTs with an idempotency key; returns the body and whether it is the
     /// replayed answer of an earlier run.
-    async fn post(&self, token: &str, path: &str, key: &str, body: Value) -> anyhow::Result<(Value, bool)> {
+    async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        key: &str,
+        body: Value,
+    ) -> anyhow::Result<(Value, bool)> {
         let response = self
             .http
             .post(format!("{}{path}", self.api))
@@ -79,7 +85,12 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     let mut rocket_ids = Vec::new();
     for (key, name, capacity, range) in rockets {
         let (reply, replayed) = client
-            .post(&operations, "/v1/rockets", key, json!({ "name": name, "capacity": capacity, "range": range }))
+            .post(
+                &operations,
+                "/v1/rockets",
+                key,
+                json!({ "name": name, "capacity": capacity, "range": range }),
+            )
             .await?;
         if replayed {
             println!("Demo data is already loaded.");
@@ -99,11 +110,39 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     // launch; a replayed key returns the original launch.
     let today = Utc::now();
     let launches = [
-        ("demo-launch-1", 0, "Spaceport America", "suborbital", 30, 45_000_000),
-        ("demo-launch-2", 1, "Kourou", "low_earth_orbit", 120, 120_000_000),
+        (
+            "demo-launch-1",
+            0,
+            "Spaceport America",
+            "suborbital",
+            30,
+            45_000_000,
+        ),
+        (
+            "demo-launch-2",
+            1,
+            "Kourou",
+            "low_earth_orbit",
+            120,
+            120_000_000,
+        ),
         ("demo-launch-3", 2, "Baikonur", "moon", 400, 950_000_000),
-        ("demo-launch-4", 3, "Cape Canaveral", "mars", 900, 999_000_000),
-        ("demo-launch-5", 1, "Tanegashima", "low_earth_orbit", 60, 99_000_000),
+        (
+            "demo-launch-4",
+            3,
+            "Cape Canaveral",
+            "mars",
+            900,
+            999_000_000,
+        ),
+        (
+            "demo-launch-5",
+            1,
+            "Tanegashima",
+            "low_earth_orbit",
+            60,
+            99_000_000,
+        ),
     ];
     let mut launch_ids = Vec::new();
     for (key, rocket, spaceport, destination, days, price) in launches {
@@ -124,14 +163,46 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
         launch_ids.push(reply["launch_id"].as_str().unwrap_or_default().to_owned());
     }
     client
-        .post(&operations, &format!("/v1/launches/{}/confirm", launch_ids[1]), "demo-confirm-2", json!({}))
+        .post(
+            &operations,
+            &format!("/v1/launches/{}/confirm", launch_ids[1]),
+            "demo-confirm-2",
+            json!({}),
+        )
         .await?;
 
     let bookings = [
-        (&traveler, "demo-booking-1", 0, vec![("Ada Lovelace", "1985-12-10")]),
-        (&traveler, "demo-booking-2", 2, vec![("Ada Lovelace", "1985-12-10"), ("Charles Babbage", "1971-12-26")]),
-        (&agency, "demo-booking-3", 1, vec![("Grace Hopper", "1976-12-09"), ("Alan Turing", "1982-06-23"), ("Katherine Johnson", "1968-08-26")]),
-        (&agency, "demo-booking-4", 3, vec![("Mae Jemison", "1980-10-17")]),
+        (
+            &traveler,
+            "demo-booking-1",
+            0,
+            vec![("Ada Lovelace", "1985-12-10")],
+        ),
+        (
+            &traveler,
+            "demo-booking-2",
+            2,
+            vec![
+                ("Ada Lovelace", "1985-12-10"),
+                ("Charles Babbage", "1971-12-26"),
+            ],
+        ),
+        (
+            &agency,
+            "demo-booking-3",
+            1,
+            vec![
+                ("Grace Hopper", "1976-12-09"),
+                ("Alan Turing", "1982-06-23"),
+                ("Katherine Johnson", "1968-08-26"),
+            ],
+        ),
+        (
+            &agency,
+            "demo-booking-4",
+            3,
+            vec![("Mae Jemison", "1980-10-17")],
+        ),
     ];
     for (token, key, launch, passengers) in bookings {
         let passengers: Vec<Value> = passengers
@@ -139,11 +210,21 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
             .map(|(name, birth)| json!({ "name": name, "birth_date": birth }))
             .collect();
         client
-            .post(token, &format!("/v1/launches/{}/bookings", launch_ids[launch]), key, json!({ "passengers": passengers }))
+            .post(
+                token,
+                &format!("/v1/launches/{}/bookings", launch_ids[launch]),
+                key,
+                json!({ "passengers": passengers }),
+            )
             .await?;
     }
 
-    println!("Demo data: {} rockets, {} launches, {} bookings.", rocket_ids.len(), launch_ids.len(), 4);
+    println!(
+        "Demo data: {} rockets, {} launches, {} bookings.",
+        rocket_ids.len(),
+        launch_ids.len(),
+        4
+    );
     for (id, launch) in launch_ids.iter().zip(launches.iter()) {
         println!("  launch {id}  {} → {}", launch.2, launch.3);
     }

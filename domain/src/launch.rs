@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use events::{
-    BookingCancelled, CancellationReason, Destination, HolderKind, LaunchAborted,
-    LaunchConfirmed, LaunchDelayed, LaunchEvent, LaunchLaunched, LaunchScheduled, Passenger,
-    RocketRange, SeatsBooked,
+    BookingCancelled, CancellationReason, Destination, HolderKind, LaunchAborted, LaunchConfirmed,
+    LaunchDelayed, LaunchEvent, LaunchLaunched, LaunchScheduled, Passenger, RocketRange,
+    SeatsBooked,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -267,11 +267,22 @@ impl LaunchError {
         match self {
             NotFound | BookingNotFound => ErrorKind::NotFound,
             NotHolder => ErrorKind::Forbidden,
-            AlreadyScheduled(_) | WrongStatus { .. } | Departed | NotYetDeparted
-            | NotEnoughSeats { .. } | DuplicateBooking(_) | AlreadyCancelled => ErrorKind::Conflict,
-            DepartureNotInFuture | DelayNotLater(_) | RocketRangeTooShort { .. }
-            | PriceOutOfRange | Blank(_) | NoPassengers | TooManyPassengers(_)
-            | PassengerAge { .. } | BlankPassengerName(_) => ErrorKind::Invalid,
+            AlreadyScheduled(_)
+            | WrongStatus { .. }
+            | Departed
+            | NotYetDeparted
+            | NotEnoughSeats { .. }
+            | DuplicateBooking(_)
+            | AlreadyCancelled => ErrorKind::Conflict,
+            DepartureNotInFuture
+            | DelayNotLater(_)
+            | RocketRangeTooShort { .. }
+            | PriceOutOfRange
+            | Blank(_)
+            | NoPassengers
+            | TooManyPassengers(_)
+            | PassengerAge { .. }
+            | BlankPassengerName(_) => ErrorKind::Invalid,
         }
     }
 
@@ -335,7 +346,9 @@ impl Launch {
 
     /// Seats still for sale.
     pub fn free_seats(&self) -> u32 {
-        self.offer.as_ref().map_or(0, |o| o.capacity - o.seats_booked)
+        self.offer
+            .as_ref()
+            .map_or(0, |o| o.capacity - o.seats_booked)
     }
 
     /// The current departure time, once scheduled.
@@ -398,7 +411,10 @@ impl Launch {
             }
             LaunchCommand::Confirm { now } => {
                 let offer = self.offer()?;
-                if !matches!(offer.status, LaunchStatus::Scheduled | LaunchStatus::Delayed) {
+                if !matches!(
+                    offer.status,
+                    LaunchStatus::Scheduled | LaunchStatus::Delayed
+                ) {
                     return Err(wrong_status("confirm", offer.status));
                 }
                 Ok(vec![LaunchEvent::LaunchConfirmed(LaunchConfirmed {
@@ -440,23 +456,19 @@ impl Launch {
                     reason: reason.to_owned(),
                     aborted_at: now,
                 })];
-                events.extend(
-                    offer
-                        .bookings
-                        .iter()
-                        .filter(|(_, b)| !b.cancelled)
-                        .map(|(id, b)| {
-                            LaunchEvent::BookingCancelled(BookingCancelled {
-                                booking_id: *id,
-                                holder_id: b.holder_id,
-                                seats_released: b.seats,
-                                refund_percent: 100,
-                                refund_cents: b.total_cents,
-                                reason: CancellationReason::LaunchAborted,
-                                cancelled_at: now,
-                            })
-                        }),
-                );
+                events.extend(offer.bookings.iter().filter(|(_, b)| !b.cancelled).map(
+                    |(id, b)| {
+                        LaunchEvent::BookingCancelled(BookingCancelled {
+                            booking_id: *id,
+                            holder_id: b.holder_id,
+                            seats_released: b.seats,
+                            refund_percent: 100,
+                            refund_cents: b.total_cents,
+                            reason: CancellationReason::LaunchAborted,
+                            cancelled_at: now,
+                        })
+                    },
+                ));
                 Ok(events)
             }
             LaunchCommand::MarkLaunched { now } => {

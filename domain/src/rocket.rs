@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::error::ErrorKind;
 
-/// Largest seat capacity the company sells on one rocket.
-pub const MAX_ROCKET_CAPACITY: u32 = 1_000;
+/// Largest seat capacity accepted for one rocket: a sanity bound far above
+/// any vehicle flying, that still lets a launch carry thousands of bookings.
+pub const MAX_ROCKET_CAPACITY: u32 = 10_000;
 
 /// A rocket of the fleet. `Default` is "not registered yet".
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]

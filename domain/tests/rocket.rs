@@ -74,11 +74,11 @@ fn a_rocket_without_seats_is_refused() {
 }
 
 #[test]
-fn a_rocket_of_1001_seats_is_refused() {
+fn a_rocket_of_10001_seats_is_refused() {
     RocketTest::with(())
         .given_no_previous_events()
-        .when(register("Ares IX", 1001))
-        .then_expect_error(RocketError::InvalidCapacity(1001));
+        .when(register("Ares IX", 10001))
+        .then_expect_error(RocketError::InvalidCapacity(10001));
 }
 
 #[test]
@@ -90,12 +90,12 @@ fn a_rocket_of_one_seat_is_allowed() {
 }
 
 #[test]
-fn a_rocket_of_1000_seats_is_allowed() {
-    assert_eq!(MAX_ROCKET_CAPACITY, 1000);
+fn a_rocket_of_10000_seats_is_allowed() {
+    assert_eq!(MAX_ROCKET_CAPACITY, 10_000);
     RocketTest::with(())
         .given_no_previous_events()
-        .when(register("Ares IX", 1000))
-        .then_expect_events(vec![registered("Ares IX", 1000)]);
+        .when(register("Ares IX", 10_000))
+        .then_expect_events(vec![registered("Ares IX", 10_000)]);
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn rocket_refusals_are_classified_coded_and_located() {
 #[test]
 fn the_capacity_refusal_states_the_allowed_range() {
     assert_eq!(
-        RocketError::InvalidCapacity(1001).to_string(),
-        "capacity must be between 1 and 1000 seats, not 1001"
+        RocketError::InvalidCapacity(10001).to_string(),
+        "capacity must be between 1 and 10000 seats, not 10001"
     );
 }

@@ -5,8 +5,8 @@
 //! payload changes, bump its `event_version`, add a
 //! [`SemanticVersionEventUpcaster`] here, and a test reading the old JSON.
 
-use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 pub use cqrs_es::persist::SemanticVersionEventUpcaster;
+use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 
 /// The upcasters every reader of the store applies, in order.
 pub fn upcasters() -> Vec<Box<dyn EventUpcaster>> {

@@ -43,10 +43,13 @@ where
 {
     match std::env::var(name) {
         Ok(value) if !value.trim().is_empty() => {
-            value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-                name,
-                reason: e.to_string(),
-            })
+            value
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                })
         }
         _ => Ok(default),
     }

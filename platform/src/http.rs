@@ -93,9 +93,17 @@ pub async fn observe(
     let status = response.status();
     let _entered = span.enter();
     if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1e3, "request failed");
+        tracing::error!(
+            status = status.as_u16(),
+            elapsed_ms = elapsed.as_secs_f64() * 1e3,
+            "request failed"
+        );
     } else {
-        tracing::info!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served");
+        tracing::info!(
+            status = status.as_u16(),
+            elapsed_ms = elapsed.as_secs_f64() * 1e3,
+            "request served"
+        );
     }
     if let Some(metrics) = metrics {
         metrics
@@ -146,14 +154,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(Problem::new(415, "unsupported-media-type", "Unsupported media type")
-                    .with_detail("send the body as application/json"));
+                return Err(
+                    Problem::new(415, "unsupported-media-type", "Unsupported media type")
+                        .with_detail("send the body as application/json"),
+                );
             }
-            let raw = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
-                413 => Problem::new(413, "payload-too-large", "Payload too large")
-                    .with_detail("the body is larger than this endpoint accepts"),
-                _ => Problem::malformed("the body could not be read"),
-            })?;
+            let raw =
+                body.await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => Problem::new(413, "payload-too-large", "Payload too large")
+                            .with_detail("the body is larger than this endpoint accepts"),
+                        _ => Problem::malformed("the body could not be read"),
+                    })?;
             let value = parse_json(&raw)?;
             Ok(JsonBody { value, raw })
         })
@@ -162,6 +174,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
 /// Parses JSON with the problem semantics of [`JsonBody`].
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
+    // Syntax first: typed deserialization streams, so a document cut short
+    // or of the wrong kind (`{"x": `, `[1, 2`) would otherwise be reported as
+    // an invalid field (422) instead of as malformed (400).
+    serde_json::from_slice::<serde::de::IgnoredAny>(raw).map_err(|error| {
+        Problem::malformed(format!(
+            "the body is not valid JSON: {}",
+            clean(&error.to_string())
+        ))
+    })?;
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -176,7 +197,10 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
             };
             Problem::invalid(vec![FieldError::new(field, "invalid", message)])
         } else {
-            Problem::malformed(format!("the body is not valid JSON: {}", clean(&inner.to_string())))
+            Problem::malformed(format!(
+                "the body is not valid JSON: {}",
+                clean(&inner.to_string())
+            ))
         }
     })?;
     deserializer
@@ -270,8 +294,18 @@ mod tests {
 
     #[test]
     fn broken_json_is_malformed() {
-        assert_eq!(parse_json::<Booking>(b"{\"passengers\": [").unwrap_err().status, 400);
-        assert_eq!(parse_json::<Booking>(br#"{"passengers":[]} {}"#).unwrap_err().status, 400);
+        assert_eq!(
+            parse_json::<Booking>(b"{\"passengers\": [")
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            parse_json::<Booking>(br#"{"passengers":[]} {}"#)
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]

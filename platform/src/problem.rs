@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(json["detail"], "name: must not be blank");
         let response = problem.error_response();
         assert_eq!(response.status(), 422);
-        assert_eq!(response.headers().get("content-type").unwrap(), PROBLEM_JSON);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
     }
 
     #[test]

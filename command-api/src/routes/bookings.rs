@@ -95,7 +95,11 @@ fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
     for (i, passenger) in request.passengers.iter().enumerate() {
         let name = passenger.name.trim();
         if name.is_empty() {
-            errors.push(FieldError::new(format!("passengers[{i}].name"), "blank", "must not be blank"));
+            errors.push(FieldError::new(
+                format!("passengers[{i}].name"),
+                "blank",
+                "must not be blank",
+            ));
         } else if name.chars().count() > MAX_PASSENGER_NAME_CHARS {
             errors.push(FieldError::new(
                 format!("passengers[{i}].name"),

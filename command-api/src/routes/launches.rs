@@ -84,7 +84,11 @@ fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     if value.is_empty() {
         errors.push(FieldError::new(field, "blank", "must not be blank"));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, "too-long", format!("at most {max} characters")));
+        errors.push(FieldError::new(
+            field,
+            "too-long",
+            format!("at most {max} characters"),
+        ));
     }
 }
 
@@ -105,7 +109,11 @@ fn launch_reply(
             status,
             &LaunchReply {
                 launch_id,
-                status: done.aggregate.status().map_or("unknown", |s| s.as_str()).to_owned(),
+                status: done
+                    .aggregate
+                    .status()
+                    .map_or("unknown", |s| s.as_str())
+                    .to_owned(),
                 departure_at: done.aggregate.departure_at().unwrap_or_default(),
                 free_seats: done.aggregate.free_seats(),
                 refunded_bookings: done
@@ -137,7 +145,14 @@ async fn run(
     command: LaunchCommand,
     status: u16,
 ) -> Result<HttpResponse, Problem> {
-    let LaunchRequest { req, principal, context, raw_body, launch_id, at } = request;
+    let LaunchRequest {
+        req,
+        principal,
+        context,
+        raw_body,
+        launch_id,
+        at,
+    } = request;
     let key = idempotency(req, principal, raw_body)?;
     let reply = bus::execute(
         &state.launches,
@@ -168,7 +183,12 @@ pub async fn schedule(
     principal.require(&OPERATIONS)?;
     let request = &body.value;
     let mut errors = Vec::new();
-    text(&mut errors, "spaceport", &request.spaceport, MAX_SPACEPORT_CHARS);
+    text(
+        &mut errors,
+        "spaceport",
+        &request.spaceport,
+        MAX_SPACEPORT_CHARS,
+    );
     if !(1..=MAX_PRICE_CENTS).contains(&request.price_per_seat_cents) {
         errors.push(FieldError::new(
             "price_per_seat_cents",
@@ -179,10 +199,10 @@ pub async fn schedule(
     check(errors)?;
     let rocket = state
         .rockets
-        .load(&request.rocket_id.to_string())
+        .read(&request.rocket_id.to_string())
         .await
         .map_err(|e| store_problem(&e))?;
-    let Some(rocket) = rocket.aggregate.registered() else {
+    let Some(rocket) = rocket.registered() else {
         return Err(Problem::invalid(vec![FieldError::new(
             "rocket_id",
             "unknown-rocket",
@@ -205,7 +225,14 @@ pub async fn schedule(
         price_per_seat_cents: request.price_per_seat_cents,
         now: at,
     };
-    let request = LaunchRequest { req: &req, principal: &principal, context: &context, raw_body: &body.raw, launch_id, at };
+    let request = LaunchRequest {
+        req: &req,
+        principal: &principal,
+        context: &context,
+        raw_body: &body.raw,
+        launch_id,
+        at,
+    };
     run(&state, request, command, 201).await
 }
 
@@ -222,7 +249,14 @@ pub async fn confirm(
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
     let at = now();
-    let request = LaunchRequest { req: &req, principal: &principal, context: &context, raw_body: b"", launch_id: path.into_inner(), at };
+    let request = LaunchRequest {
+        req: &req,
+        principal: &principal,
+        context: &context,
+        raw_body: b"",
+        launch_id: path.into_inner(),
+        at,
+    };
     run(&state, request, LaunchCommand::Confirm { now: at }, 200).await
 }
 
@@ -248,7 +282,14 @@ pub async fn delay(
         reason: body.value.reason.clone(),
         now: at,
     };
-    let request = LaunchRequest { req: &req, principal: &principal, context: &context, raw_body: &body.raw, launch_id: path.into_inner(), at };
+    let request = LaunchRequest {
+        req: &req,
+        principal: &principal,
+        context: &context,
+        raw_body: &body.raw,
+        launch_id: path.into_inner(),
+        at,
+    };
     run(&state, request, command, 200).await
 }
 
@@ -273,7 +314,14 @@ pub async fn abort(
         reason: body.value.reason.clone(),
         now: at,
     };
-    let request = LaunchRequest { req: &req, principal: &principal, context: &context, raw_body: &body.raw, launch_id: path.into_inner(), at };
+    let request = LaunchRequest {
+        req: &req,
+        principal: &principal,
+        context: &context,
+        raw_body: &body.raw,
+        launch_id: path.into_inner(),
+        at,
+    };
     run(&state, request, command, 200).await
 }
 
@@ -290,6 +338,19 @@ pub async fn launched(
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
     let at = now();
-    let request = LaunchRequest { req: &req, principal: &principal, context: &context, raw_body: b"", launch_id: path.into_inner(), at };
-    run(&state, request, LaunchCommand::MarkLaunched { now: at }, 200).await
+    let request = LaunchRequest {
+        req: &req,
+        principal: &principal,
+        context: &context,
+        raw_body: b"",
+        launch_id: path.into_inner(),
+        at,
+    };
+    run(
+        &state,
+        request,
+        LaunchCommand::MarkLaunched { now: at },
+        200,
+    )
+    .await
 }

@@ -26,7 +26,7 @@ pub struct RegisterRocket {
     /// 1 to 100 characters.
     #[schema(example = "Starhopper")]
     pub name: String,
-    /// Passenger seats, 1 to 1000.
+    /// Passenger seats, 1 to 10000.
     #[schema(example = 12)]
     pub capacity: u32,
     /// `suborbital`, `low_earth_orbit`, `moon` or `mars`.
@@ -56,7 +56,11 @@ fn validate(request: &RegisterRocket) -> Result<(), Problem> {
     if name.is_empty() {
         errors.push(FieldError::new("name", "blank", "must not be blank"));
     } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new("name", "too-long", format!("at most {MAX_NAME_CHARS} characters")));
+        errors.push(FieldError::new(
+            "name",
+            "too-long",
+            format!("at most {MAX_NAME_CHARS} characters"),
+        ));
     }
     if !(1..=MAX_ROCKET_CAPACITY).contains(&request.capacity) {
         errors.push(FieldError::new(
