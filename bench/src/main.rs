@@ -148,11 +148,11 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn admin(server: &PgConnectOptions) -> anyhow::Result<PgConnection> {
-    Ok(server
+    server
         .clone()
         .connect()
         .await
-        .context("connecting to PostgreSQL")?)
+        .context("connecting to PostgreSQL")
 }
 
 async fn fresh_database(server: &PgConnectOptions, name: &str) -> anyhow::Result<PgConnectOptions> {

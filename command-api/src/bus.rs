@@ -191,6 +191,14 @@ where
         store.remember(loaded);
         return Ok(reply);
     }
+    if tx.is_none() && !store.needs_snapshot(&loaded, events.len()) {
+        let mut conn = store.pool().acquire().await.map_err(db)?;
+        store
+            .append(&mut conn, &mut loaded, &events, metadata)
+            .await?;
+        store.remember(loaded);
+        return Ok(reply);
+    }
     let mut open = match tx {
         Some(open) => open,
         None => store.pool().begin().await.map_err(db)?,

@@ -51,6 +51,9 @@ impl Application {
         let pool = PgPoolOptions::new()
             .max_connections(settings.database_max_connections)
             .acquire_timeout(settings.database_acquire_timeout)
+            // A ping before every acquire is a round trip per command; broken
+            // connections surface as errors (503) and are replaced instead.
+            .test_before_acquire(false)
             .connect_lazy_with(options);
         if settings.run_migrations {
             MIGRATOR

@@ -29,7 +29,7 @@ use cqrs_es::{
 use events::EventMetadata;
 use lru::LruCache;
 use postgres_es::PostgresEventRepository;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 /// An aggregate as loaded: its state and the sequence of its last event.
 #[derive(Debug, Clone)]
@@ -219,14 +219,23 @@ where
         self.load_fresh(aggregate_id).await
     }
 
+    /// Whether appending `count` events to `loaded` writes a snapshot (then
+    /// the append needs a transaction of its own or the caller's).
+    pub fn needs_snapshot(&self, loaded: &Loaded<A>, count: usize) -> bool {
+        let every = self.config.snapshot_every;
+        every > 0 && (loaded.sequence + count as u64) / every > loaded.sequence / every
+    }
+
     /// Appends `events`, produced by `handle` on `loaded` (whose aggregate
-    /// they have already advanced), inside `tx`. The outbox rows are written
-    /// by the database in the same statement. Returns the new sequence and
-    /// the stored envelopes; `loaded.sequence` is advanced. A sequence already
-    /// taken is `AggregateConflict`.
+    /// they have already advanced), on `conn`: the caller's transaction, or a
+    /// plain connection when [`PgEventStore::needs_snapshot`] is false (the
+    /// events and their outbox rows are then one atomic statement, saving
+    /// the BEGIN and COMMIT round trips). Returns the stored envelopes;
+    /// `loaded.sequence` is advanced. A sequence already taken is
+    /// `AggregateConflict`.
     pub async fn append(
         &self,
-        tx: &mut Transaction<'_, Postgres>,
+        conn: &mut PgConnection,
         loaded: &mut Loaded<A>,
         events: &[A::Event],
         metadata: &EventMetadata,
@@ -279,7 +288,7 @@ where
         .bind(&metadatas)
         .bind(&ids)
         .bind(metadata.occurred_at)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await;
         match inserted {
             Ok(_) => {}
@@ -288,18 +297,17 @@ where
             }
             Err(e) => return Err(database(e)),
         }
-        let previous = loaded.sequence;
+        let snapshot = self.needs_snapshot(loaded, n);
         loaded.sequence += n as u64;
-        let every = self.config.snapshot_every;
-        if every > 0 && loaded.sequence / every > previous / every {
-            self.write_snapshot(tx, loaded).await?;
+        if snapshot {
+            self.write_snapshot(conn, loaded).await?;
         }
         Ok(envelopes)
     }
 
     async fn write_snapshot(
         &self,
-        tx: &mut Transaction<'_, Postgres>,
+        conn: &mut PgConnection,
         loaded: &Loaded<A>,
     ) -> Result<(), AggError<A>> {
         let payload = serde_json::to_value(&loaded.aggregate).map_err(persistence)?;
@@ -316,7 +324,7 @@ where
         .bind(&loaded.aggregate_id)
         .bind(loaded.sequence as i64)
         .bind(payload)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(database)?;
         Ok(())

@@ -7,13 +7,15 @@
 
 use std::fmt;
 use std::future::{ready, Ready};
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use biscuit_auth::builder::{Algorithm, AuthorizerBuilder};
 use biscuit_auth::{AuthorizerLimits, Biscuit, KeyPair, PrivateKey, PublicKey};
+use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -173,6 +175,12 @@ impl TokenIssuer {
             ))
             .and_then(|b| b.fact(biscuit_auth::macros::fact!("role({role})", role = role)))
             .and_then(|b| {
+                b.fact(biscuit_auth::macros::fact!(
+                    "expires({expires})",
+                    expires = expires_at
+                ))
+            })
+            .and_then(|b| {
                 b.check(biscuit_auth::macros::check!(
                     "check if time($t), $t < {expires}",
                     expires = expires_at
@@ -195,10 +203,21 @@ impl TokenIssuer {
 }
 
 /// Verifies tokens offline with the auth service's public key.
+///
+/// Verified tokens are remembered (bounded LRU, keyed by the token) until
+/// their expiry, at most [`VERIFIED_CACHE_TTL`]: a client sends the same
+/// token with every request, and checking a signature and running the
+/// Datalog authorizer each time is the largest CPU cost of a small command.
 #[derive(Clone)]
 pub struct TokenVerifier {
     public_key: PublicKey,
+    verified: Arc<Mutex<LruCache<String, (Principal, SystemTime)>>>,
 }
+
+/// How long a verified token is trusted without re-verification.
+pub const VERIFIED_CACHE_TTL: Duration = Duration::from_secs(60);
+/// How many verified tokens a verifier remembers.
+pub const VERIFIED_CACHE_SIZE: usize = 10_000;
 
 impl fmt::Debug for TokenVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -211,15 +230,52 @@ impl TokenVerifier {
     pub fn from_public_key_hex(hex: &str) -> Result<Self, KeyError> {
         let public_key = PublicKey::from_bytes_hex(hex.trim(), Algorithm::Ed25519)
             .map_err(|_| KeyError("public key"))?;
-        Ok(Self { public_key })
+        let size = NonZeroUsize::new(VERIFIED_CACHE_SIZE).expect("non-zero");
+        Ok(Self {
+            public_key,
+            verified: Arc::new(Mutex::new(LruCache::new(size))),
+        })
     }
 
     /// The principal a token names, if it is ours and not expired.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_at(token, SystemTime::now())
+    }
+
+    /// [`TokenVerifier::verify`] as of `now`.
+    pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Principal, TokenError> {
+        let token = token.trim();
+        if let Ok(mut cache) = self.verified.lock() {
+            match cache.get(token) {
+                Some((principal, until)) if now < *until => return Ok(*principal),
+                Some(_) => {
+                    cache.pop(token);
+                }
+                None => {}
+            }
+        }
+        let (principal, expires) = self.verify_uncached(token, now)?;
+        if let (Some(expires), Ok(mut cache)) = (expires, self.verified.lock()) {
+            cache.put(
+                token.to_owned(),
+                (principal, expires.min(now + VERIFIED_CACHE_TTL)),
+            );
+        }
+        Ok(principal)
+    }
+
+    /// Full verification: signature, expiry check, facts. Also returns the
+    /// token's expiry when it states one.
+    fn verify_uncached(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<(Principal, Option<SystemTime>), TokenError> {
         let token =
-            Biscuit::from_base64(token.trim(), self.public_key).map_err(|_| TokenError::Invalid)?;
+            Biscuit::from_base64(token, self.public_key).map_err(|_| TokenError::Invalid)?;
         let mut authorizer = AuthorizerBuilder::new()
-            .time()
+            .fact(biscuit_auth::macros::fact!("time({now})", now = now))
+            .map_err(|_| TokenError::Invalid)?
             // biscuit's default budget is 1 ms of wall-clock time for the
             // whole evaluation, which a busy or preempted thread exceeds, and
             // valid tokens were then refused. Our tokens are signed by us and
@@ -247,6 +303,9 @@ impl TokenVerifier {
         let departments: Vec<(String,)> = authorizer
             .query("data($d) <- department($d)")
             .map_err(|_| TokenError::Invalid)?;
+        let expiries: Vec<(SystemTime,)> = authorizer
+            .query("data($t) <- expires($t)")
+            .map_err(|_| TokenError::Invalid)?;
         let ([(user,)], [(role,)]) = (user.as_slice(), roles.as_slice()) else {
             return Err(TokenError::Invalid);
         };
@@ -255,10 +314,11 @@ impl TokenVerifier {
             [(department,)] => Some(department.as_str()),
             _ => return Err(TokenError::Invalid),
         };
-        Ok(Principal {
+        let principal = Principal {
             user_id: user.parse().map_err(|_| TokenError::Invalid)?,
             role: Role::parse(role, department).ok_or(TokenError::Invalid)?,
-        })
+        };
+        Ok((principal, expiries.first().map(|(t,)| *t)))
     }
 
     /// The principal of a request's `Authorization: Bearer` header.
@@ -362,6 +422,27 @@ mod tests {
         let token = String::from_utf8(token).unwrap();
         assert_eq!(verifier.verify(&token), Err(TokenError::Invalid));
         assert_eq!(verifier.verify("not a token"), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_cached_token_still_expires() {
+        let (issuer, verifier) = pair();
+        let principal = Principal {
+            user_id: Uuid::now_v7(),
+            role: Role::Traveler,
+        };
+        let now = SystemTime::now();
+        let token = issuer.issue_expiring_at(&principal, now + Duration::from_secs(10));
+        assert_eq!(verifier.verify_at(&token, now), Ok(principal));
+        // Verified once and cached; the cache keeps the token's own expiry.
+        assert_eq!(
+            verifier.verify_at(&token, now + Duration::from_secs(5)),
+            Ok(principal)
+        );
+        assert_eq!(
+            verifier.verify_at(&token, now + Duration::from_secs(11)),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
