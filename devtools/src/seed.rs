@@ -75,6 +75,13 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     let agency = token(issuer, AGENCY, Role::Agency)?;
     let finance = token(issuer, FINANCE, Role::Employee(Department::Finance))?;
     let it = token(issuer, IT, Role::Employee(Department::It))?;
+    let demo_users = [
+        ("operations", OPERATIONS, &operations),
+        ("traveler", TRAVELER, &traveler),
+        ("agency", AGENCY, &agency),
+        ("finance", FINANCE, &finance),
+        ("it", IT, &it),
+    ];
 
     let rockets = [
         ("demo-rocket-1", "Starhopper", 12, "suborbital"),
@@ -94,13 +101,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
             .await?;
         if replayed {
             println!("Demo data is already loaded.");
-            print_tokens(&[
-                ("operations", OPERATIONS, &operations),
-                ("traveler", TRAVELER, &traveler),
-                ("agency", AGENCY, &agency),
-                ("finance", FINANCE, &finance),
-                ("it", IT, &it),
-            ]);
+            print_tokens(&demo_users);
             return Ok(());
         }
         rocket_ids.push(reply["rocket_id"].as_str().unwrap_or_default().to_owned());
@@ -228,13 +229,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     for (id, launch) in launch_ids.iter().zip(launches.iter()) {
         println!("  launch {id}  {} → {}", launch.2, launch.3);
     }
-    print_tokens(&[
-        ("operations", OPERATIONS, &operations),
-        ("traveler", TRAVELER, &traveler),
-        ("agency", AGENCY, &agency),
-        ("finance", FINANCE, &finance),
-        ("it", IT, &it),
-    ]);
+    print_tokens(&demo_users);
     Ok(())
 }
 

@@ -138,6 +138,26 @@ struct LaunchRequest<'a> {
     at: DateTime<Utc>,
 }
 
+impl<'a> LaunchRequest<'a> {
+    fn new(
+        req: &'a HttpRequest,
+        principal: &'a Principal,
+        context: &'a RequestContext,
+        raw_body: &'a [u8],
+        launch_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            req,
+            principal,
+            context,
+            raw_body,
+            launch_id,
+            at,
+        }
+    }
+}
+
 /// Runs one launch command and answers with the launch's new state.
 async fn run(
     state: &AppState,
@@ -225,14 +245,7 @@ pub async fn schedule(
         price_per_seat_cents: request.price_per_seat_cents,
         now: at,
     };
-    let request = LaunchRequest {
-        req: &req,
-        principal: &principal,
-        context: &context,
-        raw_body: &body.raw,
-        launch_id,
-        at,
-    };
+    let request = LaunchRequest::new(&req, &principal, &context, &body.raw, launch_id, at);
     run(&state, request, command, 201).await
 }
 
@@ -249,14 +262,7 @@ pub async fn confirm(
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
     let at = now();
-    let request = LaunchRequest {
-        req: &req,
-        principal: &principal,
-        context: &context,
-        raw_body: b"",
-        launch_id: path.into_inner(),
-        at,
-    };
+    let request = LaunchRequest::new(&req, &principal, &context, b"", path.into_inner(), at);
     run(&state, request, LaunchCommand::Confirm { now: at }, 200).await
 }
 
@@ -282,14 +288,7 @@ pub async fn delay(
         reason: body.value.reason.clone(),
         now: at,
     };
-    let request = LaunchRequest {
-        req: &req,
-        principal: &principal,
-        context: &context,
-        raw_body: &body.raw,
-        launch_id: path.into_inner(),
-        at,
-    };
+    let request = LaunchRequest::new(&req, &principal, &context, &body.raw, path.into_inner(), at);
     run(&state, request, command, 200).await
 }
 
@@ -314,14 +313,7 @@ pub async fn abort(
         reason: body.value.reason.clone(),
         now: at,
     };
-    let request = LaunchRequest {
-        req: &req,
-        principal: &principal,
-        context: &context,
-        raw_body: &body.raw,
-        launch_id: path.into_inner(),
-        at,
-    };
+    let request = LaunchRequest::new(&req, &principal, &context, &body.raw, path.into_inner(), at);
     run(&state, request, command, 200).await
 }
 
@@ -338,14 +330,7 @@ pub async fn launched(
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
     let at = now();
-    let request = LaunchRequest {
-        req: &req,
-        principal: &principal,
-        context: &context,
-        raw_body: b"",
-        launch_id: path.into_inner(),
-        at,
-    };
+    let request = LaunchRequest::new(&req, &principal, &context, b"", path.into_inner(), at);
     run(
         &state,
         request,
