@@ -42,6 +42,15 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# Each test creates its own database; drop those of earlier runs so they do
+# not pile up (FORCE closes connections a killed run may have left). Every
+# DROP DATABASE waits for a checkpoint; run in parallel, they share them.
+step "drop leftover test databases"
+psql "$DATABASE_URL" -X -tA -v ON_ERROR_STOP=1 \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'astro\_test\_%'" |
+    xargs -r -P 16 -I{} psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
+        -c 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
+
 step "cargo test --workspace"
 cargo test --workspace
 
