@@ -52,7 +52,12 @@ psql "$DATABASE_URL" -X -tA -v ON_ERROR_STOP=1 \
         -c 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
 
 step "cargo test --workspace"
-cargo test --workspace
+# Keep cargo's output to total it: cargo ends with the doc-tests' "0 passed"
+# lines, so the last line printed here is the whole run's count.
+test_log=$(mktemp)
+trap 'rc=$?; rm -f "$test_log"; (exit $rc) || report_failure' EXIT
+cargo test --workspace 2>&1 | tee "$test_log"
 
 current_step=""
 log "all checks passed"
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"

@@ -50,7 +50,8 @@ mod tests {
             metadata: json!({}),
         };
         let new = upcast(old, &upcasters);
-        assert_eq!(new.event_version, "1.0");
+        // cqrs-es writes the full semantic version.
+        assert_eq!(new.event_version, "1.0.0");
         assert_eq!(new.payload, json!({"LaunchDelayed": {"reason": "weather"}}));
     }
 
