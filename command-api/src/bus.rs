@@ -162,7 +162,7 @@ where
         })),
         Err(refusal) => render(Err(refusal)),
     };
-    if decided.is_err() {
+    if decided.is_err() && loaded.from_cache {
         // A refusal must hold against the store, not just against a cached
         // copy that another replica has overtaken (a booking it took, seats
         // it freed): if the stream has moved on, retry on fresh state.
@@ -177,6 +177,8 @@ where
         if stored.unwrap_or(0) as u64 != loaded.sequence {
             return Err(AggregateError::AggregateConflict);
         }
+    }
+    if decided.is_err() {
         // `decide` validates before any event is written, so the aggregate
         // is untouched and goes back to the cache; the refusal is still
         // recorded under the key.

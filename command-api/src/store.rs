@@ -40,6 +40,9 @@ pub struct Loaded<A> {
     pub aggregate: A,
     /// The sequence of the last stored event (0 for a new aggregate).
     pub sequence: u64,
+    /// Whether it came from this process's cache (and may be stale) rather
+    /// than from the database just now.
+    pub from_cache: bool,
 }
 
 impl<A: Aggregate> AggregateContext<A> for Loaded<A> {
@@ -180,6 +183,7 @@ where
             aggregate_id: aggregate_id.to_owned(),
             aggregate,
             sequence,
+            from_cache: false,
         })
     }
 
@@ -214,6 +218,7 @@ where
                 aggregate_id: aggregate_id.to_owned(),
                 aggregate,
                 sequence,
+                from_cache: true,
             });
         }
         self.load_fresh(aggregate_id).await

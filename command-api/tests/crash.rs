@@ -249,3 +249,89 @@ async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books
         .await
         .expect("stopping the restarted service");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sigterm_the_service_finishes_in_flight_bookings_and_exits_cleanly() {
+    let database_url = create_test_database().await;
+    let (private, public) = generate_key_pair();
+    let issuer = TokenIssuer::from_private_key_hex(&private).unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let mut service = start(&database_url, &public, &client).await;
+    let ops = token(&issuer, helpers::OPERATIONS);
+    let (_, rocket) = post(
+        &client,
+        &format!("{}/v1/rockets", service.address),
+        &ops,
+        &rocket_body(CAPACITY, "moon"),
+    )
+    .await;
+    let departure = (Utc::now() + chrono::Duration::days(200)).trunc_subsecs(0);
+    let rocket_id = rocket["rocket_id"].as_str().unwrap().parse().unwrap();
+    let (_, launch) = post(
+        &client,
+        &format!("{}/v1/launches", service.address),
+        &ops,
+        &launch_body(rocket_id, departure, helpers::PRICE_CENTS),
+    )
+    .await;
+    let url = format!(
+        "{}/v1/launches/{}/bookings",
+        service.address,
+        launch["launch_id"].as_str().unwrap()
+    );
+
+    // Clients book until the service stops answering; each records every
+    // status it got. Only a refused connection ends a client.
+    let statuses = Arc::new(Mutex::new(Vec::<u16>::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, token) =
+                (client.clone(), url.clone(), token(&issuer, Role::Traveler));
+            let (statuses, count) = (statuses.clone(), count.clone());
+            tokio::spawn(async move {
+                let body = booking_body(1);
+                while let Ok(response) = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    statuses.lock().unwrap().push(response.status().as_u16());
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    wait_for(Duration::from_secs(60), "20 answered bookings", || {
+        let count = count.clone();
+        async move { count.load(Ordering::SeqCst) >= 20 }
+    })
+    .await;
+
+    let pid = service.child.id().expect("a running child").to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("running kill");
+    assert!(signalled.success());
+    let exit = tokio::time::timeout(Duration::from_secs(35), service.child.wait())
+        .await
+        .expect("the service exits within its shutdown timeout")
+        .expect("waiting for the child");
+    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+    for client in clients {
+        tokio::time::timeout(Duration::from_secs(30), client)
+            .await
+            .expect("clients stop once the service is gone")
+            .expect("a client task");
+    }
+    // Every request the service answered was answered properly: no 5xx
+    // while draining.
+    let statuses = statuses.lock().unwrap().clone();
+    assert!(statuses.iter().all(|s| *s == 201), "statuses: {statuses:?}");
+}
