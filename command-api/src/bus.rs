@@ -106,17 +106,27 @@ where
         {
             Err(AggregateError::AggregateConflict) => {
                 store.forget(aggregate_id);
+                store.observe("conflict");
                 tracing::info!(aggregate_id, attempt, "concurrency conflict; retrying");
                 tokio::time::sleep(jitter(backoff)).await;
                 backoff = backoff.saturating_mul(2).min(Duration::from_millis(200));
             }
             Err(e) => {
                 store.forget(aggregate_id);
+                store.observe("failed");
                 return Err(store_problem(&e));
             }
-            Ok(reply) => return Ok(reply),
+            Ok(reply) => {
+                store.observe(match (reply.replayed, reply.status) {
+                    (true, _) => "replayed",
+                    (false, status) if status < 400 => "committed",
+                    _ => "refused",
+                });
+                return Ok(reply);
+            }
         }
     }
+    store.observe("gave_up");
     tracing::warn!(aggregate_id, "gave up after repeated concurrency conflicts");
     Err(Problem::unavailable("the resource is busy; retry shortly"))
 }

@@ -33,6 +33,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// `IDEMPOTENCY_RETENTION_HOURS` (168): how long a stored answer is
+    /// replayed to a retry with the same `Idempotency-Key`.
+    pub idempotency_retention: Duration,
 }
 
 /// The local development database.
@@ -60,6 +63,9 @@ impl Settings {
             )?,
             max_body_bytes: config::parse("MAX_BODY_BYTES", 65_536)?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
+            idempotency_retention: Duration::from_secs(
+                3600 * config::parse::<u64>("IDEMPOTENCY_RETENTION_HOURS", 168)?,
+            ),
         })
     }
 }

@@ -31,6 +31,45 @@ pub struct AppState {
     pub retry: RetryPolicy,
 }
 
+/// Deletes idempotency records older than `retention`, hourly and once at
+/// start-up, in bounded batches. Every replica may run it: deletes are
+/// idempotent.
+fn spawn_idempotency_sweeper(pool: PgPool, retention: Duration) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            loop {
+                let deleted = sqlx::query(
+                    "DELETE FROM idempotency WHERE ctid IN (
+                         SELECT ctid FROM idempotency
+                          WHERE created_at < now() - make_interval(secs => $1)
+                          LIMIT 10000)",
+                )
+                .bind(retention.as_secs_f64())
+                .execute(&pool)
+                .await;
+                match deleted {
+                    Ok(done) if done.rows_affected() == 10_000 => continue,
+                    Ok(done) => {
+                        if done.rows_affected() > 0 {
+                            tracing::info!(
+                                deleted = done.rows_affected(),
+                                "expired idempotency records deleted"
+                            );
+                        }
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not delete expired idempotency records");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// A built, bound, not yet running command API.
 pub struct Application {
     port: u16,
@@ -67,16 +106,31 @@ impl Application {
             snapshot_every: settings.snapshot_every,
             cache_capacity: settings.aggregate_cache_size,
         };
+        let metrics = Metrics::new("command-api");
+        let commands_total = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "commands_total",
+                "Command attempts by aggregate type and outcome",
+            ),
+            &["aggregate", "outcome"],
+        )
+        .expect("static metric definition");
+        metrics
+            .registry
+            .register(Box::new(commands_total.clone()))
+            .expect("registered once");
+        spawn_idempotency_sweeper(pool.clone(), settings.idempotency_retention);
         let state = web::Data::new(AppState {
-            launches: PgEventStore::new(pool.clone(), store_config),
-            rockets: PgEventStore::new(pool.clone(), store_config),
+            launches: PgEventStore::new(pool.clone(), store_config)
+                .with_metrics(commands_total.clone()),
+            rockets: PgEventStore::new(pool.clone(), store_config).with_metrics(commands_total),
             pool,
             retry: RetryPolicy {
                 attempts: settings.command_max_attempts,
                 base_backoff: Duration::from_millis(2),
             },
         });
-        let metrics = web::Data::new(Metrics::new("command-api"));
+        let metrics = web::Data::new(metrics);
         let verifier = web::Data::new(verifier);
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("binding {}", settings.addr))?;

@@ -70,6 +70,7 @@ pub struct PgEventStore<A: Aggregate> {
     config: StoreConfig,
     cache: Option<Mutex<LruCache<String, (A, u64)>>>,
     stripes: Vec<tokio::sync::Mutex<()>>,
+    outcomes: Option<prometheus::IntCounterVec>,
 }
 
 const STRIPES: usize = 256;
@@ -95,6 +96,22 @@ where
             config,
             cache: NonZeroUsize::new(config.cache_capacity).map(|n| Mutex::new(LruCache::new(n))),
             stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            outcomes: None,
+        }
+    }
+
+    /// Counts command outcomes in `commands_total{aggregate, outcome}`.
+    pub fn with_metrics(mut self, commands_total: prometheus::IntCounterVec) -> Self {
+        self.outcomes = Some(commands_total);
+        self
+    }
+
+    /// Counts one outcome of a command attempt on this aggregate type:
+    /// `committed`, `refused`, `replayed`, `conflict` (retried), `gave_up`,
+    /// `failed`.
+    pub fn observe(&self, outcome: &str) {
+        if let Some(outcomes) = &self.outcomes {
+            outcomes.with_label_values(&[A::TYPE, outcome]).inc();
         }
     }
 

@@ -128,3 +128,76 @@ async fn every_response_carries_a_request_id_and_echoes_a_well_formed_correlatio
         garbage.headers()["x-request-id"]
     );
 }
+
+#[tokio::test]
+async fn metrics_count_commands_by_aggregate_and_outcome() {
+    let app = spawn_app().await;
+    let launch = app
+        .scheduled_launch(1, chrono::Duration::days(200))
+        .await
+        .id;
+    let (_, traveler) = app.token(platform::Role::Traveler);
+    app.book(&traveler, launch, 1).await.assert_status(201);
+    app.book(&traveler, launch, 1).await.assert_status(409);
+
+    let text = app.get("/metrics").await.text;
+
+    let value = |labels: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with("commands_total{") && l.contains(labels))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    assert_eq!(
+        value(r#"aggregate="Launch",outcome="refused""#),
+        Some(1.0),
+        "{text}"
+    );
+    // The launch's scheduling and the booking.
+    assert_eq!(
+        value(r#"aggregate="Launch",outcome="committed""#),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(r#"aggregate="Rocket",outcome="committed""#),
+        Some(1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn expired_idempotency_records_are_swept_at_start_up_and_recent_ones_kept() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "INSERT INTO idempotency (user_id, idempotency_key, request_hash, response_status,
+                                  response_body, created_at)
+         VALUES (gen_random_uuid(), 'old', '\\x00', 201, '\\x7b7d', now() - interval '8 days'),
+                (gen_random_uuid(), 'recent', '\\x00', 201, '\\x7b7d', now() - interval '1 day')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // A replica starting on the same database sweeps with the default
+    // retention of 7 days.
+    let _replica = app.spawn_replica(|_| {}).await;
+
+    let pool = app.pool.clone();
+    crate::helpers::wait_for(
+        std::time::Duration::from_secs(10),
+        "the old record to be swept",
+        || {
+            let pool = pool.clone();
+            async move {
+                let keys: Vec<String> =
+                    sqlx::query_scalar("SELECT idempotency_key FROM idempotency")
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                keys == ["recent"]
+            }
+        },
+    )
+    .await;
+}

@@ -62,6 +62,7 @@ pub fn test_settings(database_url: &str, public_key_hex: &str) -> Settings {
         http_workers: 2,
         max_body_bytes: 65_536,
         shutdown_timeout_secs: 1,
+        idempotency_retention: Duration::from_secs(7 * 24 * 3600),
     }
 }
 
