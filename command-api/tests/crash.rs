@@ -91,8 +91,17 @@ async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) ->
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books_again() {
+/// A running binary on a fresh database with a launch of `CAPACITY` seats.
+struct Fixture {
+    database_url: String,
+    public: String,
+    issuer: TokenIssuer,
+    client: reqwest::Client,
+    service: Service,
+    launch_id: Uuid,
+}
+
+async fn service_with_launch() -> Fixture {
     let database_url = create_test_database().await;
     let (private, public) = generate_key_pair();
     let issuer = TokenIssuer::from_private_key_hex(&private).unwrap();
@@ -100,8 +109,7 @@ async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
-    let mut service = start(&database_url, &public, &client).await;
-
+    let service = start(&database_url, &public, &client).await;
     let ops = token(&issuer, helpers::OPERATIONS);
     let (status, rocket) = post(
         &client,
@@ -112,20 +120,36 @@ async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books
     .await;
     assert_eq!(status, 201, "{rocket}");
     let departure = (Utc::now() + chrono::Duration::days(200)).trunc_subsecs(0);
-    let body = launch_body(
-        rocket["rocket_id"].as_str().unwrap().parse().unwrap(),
-        departure,
-        helpers::PRICE_CENTS,
-    );
+    let rocket_id = rocket["rocket_id"].as_str().unwrap().parse().unwrap();
     let (status, launch) = post(
         &client,
         &format!("{}/v1/launches", service.address),
         &ops,
-        &body,
+        &launch_body(rocket_id, departure, helpers::PRICE_CENTS),
     )
     .await;
     assert_eq!(status, 201, "{launch}");
-    let launch_id: Uuid = launch["launch_id"].as_str().unwrap().parse().unwrap();
+    let launch_id = launch["launch_id"].as_str().unwrap().parse().unwrap();
+    Fixture {
+        database_url,
+        public,
+        issuer,
+        client,
+        service,
+        launch_id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books_again() {
+    let Fixture {
+        database_url,
+        public,
+        issuer,
+        client,
+        mut service,
+        launch_id,
+    } = service_with_launch().await;
 
     // Sixteen clients book one seat at a time until the service dies.
     let acknowledged = Arc::new(Mutex::new(Vec::<Uuid>::new()));
@@ -252,36 +276,14 @@ async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_sigterm_the_service_finishes_in_flight_bookings_and_exits_cleanly() {
-    let database_url = create_test_database().await;
-    let (private, public) = generate_key_pair();
-    let issuer = TokenIssuer::from_private_key_hex(&private).unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    let mut service = start(&database_url, &public, &client).await;
-    let ops = token(&issuer, helpers::OPERATIONS);
-    let (_, rocket) = post(
-        &client,
-        &format!("{}/v1/rockets", service.address),
-        &ops,
-        &rocket_body(CAPACITY, "moon"),
-    )
-    .await;
-    let departure = (Utc::now() + chrono::Duration::days(200)).trunc_subsecs(0);
-    let rocket_id = rocket["rocket_id"].as_str().unwrap().parse().unwrap();
-    let (_, launch) = post(
-        &client,
-        &format!("{}/v1/launches", service.address),
-        &ops,
-        &launch_body(rocket_id, departure, helpers::PRICE_CENTS),
-    )
-    .await;
-    let url = format!(
-        "{}/v1/launches/{}/bookings",
-        service.address,
-        launch["launch_id"].as_str().unwrap()
-    );
+    let Fixture {
+        issuer,
+        client,
+        mut service,
+        launch_id,
+        ..
+    } = service_with_launch().await;
+    let url = format!("{}/v1/launches/{launch_id}/bookings", service.address);
 
     // Clients book until the service stops answering; each records every
     // status it got. Only a refused connection ends a client.
