@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
-# (JetStream) and the command API, then seed demo data.
+# (JetStream), the command API and the outbox relay, then seed demo data.
 #
 # Works on a fresh Debian 12 machine (installs what is missing) and is safe to
 # run again: running pieces are reused, and a command API whose binary has
@@ -15,11 +15,12 @@ ensure_postgres
 ensure_nats
 ensure_cargo
 
-log "building command-api and devtools (release)"
-cargo build --release -p command-api -p devtools
+log "building command-api, projectors and devtools (release)"
+cargo build --release -p command-api -p projectors -p devtools
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 API_BIN="$BIN_DIR/command-api"
 DEV_BIN="$BIN_DIR/astro-dev"
+PROJECTORS_BIN="$BIN_DIR/projectors"
 
 # Token signing keys for the dev stack: generated once and kept, so tokens
 # printed by earlier runs stay valid across restarts.
@@ -75,6 +76,16 @@ else
 fi
 wait_http "$API_URL/ready" 60 command-api "$watch"
 
+# The relay publishes the outbox to JetStream; it needs the schema the API
+# has just migrated. Restarted, like the API, when its binary was rebuilt.
+export PROJECTORS_ADDR="${PROJECTORS_ADDR:-127.0.0.1:8085}"
+if pid=$(service_pid relay) && ! [[ /proc/$pid/exe -ef $PROJECTORS_BIN ]]; then
+    log "relay binary was rebuilt; restarting it"
+    stop_service relay
+fi
+start_service relay env -u AUTH_PRIVATE_KEY "$PROJECTORS_BIN" relay
+wait_http "http://${PROJECTORS_ADDR}/ready" 60 relay relay
+
 log "seeding demo data"
 "$DEV_BIN" seed --api "$API_URL"
 
@@ -82,6 +93,7 @@ cat <<EOF
 
 Astro Bookings is running:
   command API  $API_URL   (/health /ready /metrics /openapi.json)
+  relay        http://$PROJECTORS_ADDR   (outbox → JetStream; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
   logs         $RUN_DIR/logs/
