@@ -12,7 +12,7 @@ use platform::Problem;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::errors::store_problem;
+use crate::errors::{refusal_problem, store_problem, Refusal};
 use crate::store::{Loaded, PgEventStore};
 
 /// An `Idempotency-Key` of one user, with a fingerprint of the request it
@@ -74,9 +74,9 @@ pub struct RetryPolicy {
     pub base_backoff: Duration,
 }
 
-/// Executes `command` on `aggregate_id` and renders the reply with `render`.
-/// Business refusals are rendered too (and stored under an idempotency key);
-/// only infrastructure failures are `Err`.
+/// Executes `command` on `aggregate_id` and renders a success with `render`.
+/// Business refusals become problem replies here (and are stored under an
+/// idempotency key like any answer); only infrastructure failures are `Err`.
 pub async fn execute<A, R>(
     store: &PgEventStore<A>,
     aggregate_id: &str,
@@ -89,7 +89,8 @@ pub async fn execute<A, R>(
 where
     A: Aggregate<Services = ()> + Clone,
     A::Command: Clone,
-    R: Fn(Result<Committed<'_, A>, &A::Error>) -> Reply,
+    A::Error: Refusal,
+    R: Fn(Committed<'_, A>) -> Reply,
 {
     let _serialized = store.lock(aggregate_id).await;
     let mut backoff = retry.base_backoff;
@@ -147,7 +148,8 @@ async fn attempt_once<A, R>(
 ) -> Result<Reply, AggregateError<A::Error>>
 where
     A: Aggregate<Services = ()> + Clone,
-    R: Fn(Result<Committed<'_, A>, &A::Error>) -> Reply,
+    A::Error: Refusal,
+    R: Fn(Committed<'_, A>) -> Reply,
 {
     let db = |e: sqlx::Error| AggregateError::DatabaseConnectionError(Box::new(e));
     // With a key, the transaction starts first: a concurrent duplicate then
@@ -165,12 +167,12 @@ where
     let decided = loaded.aggregate.handle(command, &(), &sink).await;
     let events = sink.collect().await;
     let reply = match &decided {
-        Ok(()) => render(Ok(Committed {
+        Ok(()) => render(Committed {
             aggregate: &loaded.aggregate,
             events: &events,
             version: loaded.sequence + events.len() as u64,
-        })),
-        Err(refusal) => render(Err(refusal)),
+        }),
+        Err(refusal) => Reply::problem(&refusal_problem(refusal)),
     };
     if decided.is_err() && loaded.from_cache {
         // A refusal must hold against the store, not just against a cached

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::support::{idempotency, metadata, now, respond};
 use crate::bus::{self, Reply};
-use crate::errors::refusal_problem;
 use crate::startup::AppState;
 
 /// Longest passenger name accepted.
@@ -173,22 +172,19 @@ pub async fn book(
         &metadata(&context, &principal, at),
         key.as_ref(),
         state.retry,
-        |outcome| match outcome {
-            Ok(done) => match done.events.first() {
-                Some(LaunchEvent::SeatsBooked(booked)) => Reply::json(
-                    201,
-                    &BookingReply {
-                        booking_id: booked.booking_id,
-                        launch_id,
-                        seats: booked.seats,
-                        unit_price_cents: booked.unit_price_cents,
-                        total_cents: booked.total_cents,
-                        version: done.version,
-                    },
-                ),
-                _ => Reply::problem(&Problem::internal()),
-            },
-            Err(refusal) => Reply::problem(&refusal_problem(refusal)),
+        |done| match done.events.first() {
+            Some(LaunchEvent::SeatsBooked(booked)) => Reply::json(
+                201,
+                &BookingReply {
+                    booking_id: booked.booking_id,
+                    launch_id,
+                    seats: booked.seats,
+                    unit_price_cents: booked.unit_price_cents,
+                    total_cents: booked.total_cents,
+                    version: done.version,
+                },
+            ),
+            _ => Reply::problem(&Problem::internal()),
         },
     )
     .await?;
@@ -226,22 +222,19 @@ pub async fn cancel(
         &metadata(&context, &principal, at),
         key.as_ref(),
         state.retry,
-        |outcome| match outcome {
-            Ok(done) => match done.events.first() {
-                Some(LaunchEvent::BookingCancelled(cancelled)) => Reply::json(
-                    200,
-                    &CancellationReply {
-                        booking_id,
-                        launch_id,
-                        seats_released: cancelled.seats_released,
-                        refund_percent: cancelled.refund_percent,
-                        refund_cents: cancelled.refund_cents,
-                        version: done.version,
-                    },
-                ),
-                _ => Reply::problem(&Problem::internal()),
-            },
-            Err(refusal) => Reply::problem(&refusal_problem(refusal)),
+        |done| match done.events.first() {
+            Some(LaunchEvent::BookingCancelled(cancelled)) => Reply::json(
+                200,
+                &CancellationReply {
+                    booking_id,
+                    launch_id,
+                    seats_released: cancelled.seats_released,
+                    refund_percent: cancelled.refund_percent,
+                    refund_cents: cancelled.refund_cents,
+                    version: done.version,
+                },
+            ),
+            _ => Reply::problem(&Problem::internal()),
         },
     )
     .await?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::support::{idempotency, metadata, now, respond};
 use crate::bus::{self, Committed, Reply};
-use crate::errors::{refusal_problem, store_problem};
+use crate::errors::store_problem;
 use crate::startup::AppState;
 
 /// Longest spaceport name accepted.
@@ -100,12 +100,9 @@ fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
     }
 }
 
-fn launch_reply(
-    launch_id: Uuid,
-    status: u16,
-) -> impl Fn(Result<Committed<'_, Launch>, &domain::LaunchError>) -> Reply {
-    move |outcome| match outcome {
-        Ok(done) => Reply::json(
+fn launch_reply(launch_id: Uuid, status: u16) -> impl Fn(Committed<'_, Launch>) -> Reply {
+    move |done| {
+        Reply::json(
             status,
             &LaunchReply {
                 launch_id,
@@ -123,9 +120,15 @@ fn launch_reply(
                     .count(),
                 version: done.version,
             },
-        ),
-        Err(refusal) => Reply::problem(&refusal_problem(refusal)),
+        )
     }
+}
+
+/// A reason shown to travelers: 1 to [`MAX_REASON_CHARS`] characters.
+fn check_reason(reason: &str) -> Result<(), Problem> {
+    let mut errors = Vec::new();
+    text(&mut errors, "reason", reason, MAX_REASON_CHARS);
+    check(errors)
 }
 
 /// One launch command of a request.
@@ -279,9 +282,7 @@ pub async fn delay(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
-    let mut errors = Vec::new();
-    text(&mut errors, "reason", &body.value.reason, MAX_REASON_CHARS);
-    check(errors)?;
+    check_reason(&body.value.reason)?;
     let at = now();
     let command = LaunchCommand::Delay {
         new_departure_at: body.value.new_departure_at,
@@ -305,9 +306,7 @@ pub async fn abort(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
-    let mut errors = Vec::new();
-    text(&mut errors, "reason", &body.value.reason, MAX_REASON_CHARS);
-    check(errors)?;
+    check_reason(&body.value.reason)?;
     let at = now();
     let command = LaunchCommand::Abort {
         reason: body.value.reason.clone(),

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::support::{idempotency, metadata, now, respond};
 use crate::bus::{self, Reply};
-use crate::errors::refusal_problem;
 use crate::startup::AppState;
 
 /// Longest rocket name accepted.
@@ -110,21 +109,18 @@ pub async fn register(
         &metadata(&context, &principal, at),
         key.as_ref(),
         state.retry,
-        |outcome| match outcome {
-            Ok(done) => {
-                let registered = done.aggregate.registered().expect("just registered");
-                Reply::json(
-                    201,
-                    &RocketRegisteredReply {
-                        rocket_id: registered.rocket_id,
-                        name: registered.name.clone(),
-                        capacity: registered.capacity,
-                        range: registered.range,
-                        version: done.version,
-                    },
-                )
-            }
-            Err(refusal) => Reply::problem(&refusal_problem(refusal)),
+        |done| {
+            let registered = done.aggregate.registered().expect("just registered");
+            Reply::json(
+                201,
+                &RocketRegisteredReply {
+                    rocket_id: registered.rocket_id,
+                    name: registered.name.clone(),
+                    capacity: registered.capacity,
+                    range: registered.range,
+                    version: done.version,
+                },
+            )
         },
     )
     .await?;
