@@ -70,6 +70,16 @@ fn spawn_idempotency_sweeper(pool: PgPool, retention: Duration) {
     });
 }
 
+/// Opens every connection of the pool now, on the calling runtime (see
+/// [`Application::build`]). A database that does not answer yet is not fatal:
+/// readiness reports it, and the pool opens connections when it returns.
+async fn fill_pool(pool: &PgPool, size: u32) {
+    let opened = futures::future::join_all((0..size).map(|_| pool.acquire())).await;
+    if let Some(Err(error)) = opened.iter().find(|c| c.is_err()) {
+        tracing::warn!(%error, "could not open the whole database pool at start-up");
+    }
+}
+
 /// A built, bound, not yet running command API.
 pub struct Application {
     port: u16,
@@ -93,6 +103,16 @@ impl Application {
             // A ping before every acquire is a round trip per command; broken
             // connections surface as errors (503) and are replaced instead.
             .test_before_acquire(false)
+            // Every actix worker runs its own runtime, and a connection's
+            // socket belongs to the runtime that opened it: when a worker
+            // stops during a graceful shutdown, connections it had opened
+            // break under the workers still draining their requests. So the
+            // pool's connections are opened and kept on this (the main)
+            // runtime, which outlives the workers: a full pool, kept full by
+            // sqlx's maintenance task, and no expiry.
+            .min_connections(settings.database_max_connections)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_lazy_with(options);
         if settings.run_migrations {
             MIGRATOR
@@ -100,6 +120,7 @@ impl Application {
                 .await
                 .context("applying database migrations")?;
         }
+        fill_pool(&pool, settings.database_max_connections).await;
         let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
             .context("AUTH_PUBLIC_KEY")?;
         let store_config = StoreConfig {
