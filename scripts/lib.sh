@@ -564,3 +564,20 @@ ensure_cargo() {
     command -v cargo >/dev/null 2>&1 ||
         die "cargo not found; install Rust >= 1.85 with rustup (https://rustup.rs)"
 }
+
+# Drop the MongoDB databases whose names start with one of PREFIXES (the
+# tests' sales_test_*, left by killed or failed runs). Needs ensure_mongo.
+drop_mongo_databases() {
+    "$MONGO_TOOLS_DIR/bin/python" - "$MONGODB_URI" "$@" <<'PY'
+import sys
+
+from pymongo import MongoClient
+
+uri, prefixes = sys.argv[1], tuple(sys.argv[2:])
+with MongoClient(uri, serverSelectionTimeoutMS=15000) as client:
+    names = [n for n in client.list_database_names() if n.startswith(prefixes)]
+    for name in names:
+        client.drop_database(name)
+print(f"dropped {len(names)} MongoDB test databases")
+PY
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
-# (JetStream), MongoDB (SecantusDB), the command API and the outbox relay,
-# then seed demo data.
+# (JetStream), MongoDB (SecantusDB), the command API, the projectors (outbox
+# relay and sales projector) and the query API, then seed demo data.
 #
 # Works on a fresh Debian 12 machine (installs what is missing) and is safe to
 # run again: running pieces are reused, and a command API whose binary has
@@ -17,12 +17,13 @@ ensure_nats
 ensure_mongo
 ensure_cargo
 
-log "building command-api, projectors and devtools (release)"
-cargo build --release -p command-api -p projectors -p devtools
+log "building command-api, projectors, query-api and devtools (release)"
+cargo build --release -p command-api -p projectors -p query-api -p devtools
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 API_BIN="$BIN_DIR/command-api"
 DEV_BIN="$BIN_DIR/astro-dev"
 PROJECTORS_BIN="$BIN_DIR/projectors"
+QUERY_BIN="$BIN_DIR/query-api"
 
 # Token signing keys for the dev stack: generated once and kept, so tokens
 # printed by earlier runs stay valid across restarts.
@@ -78,15 +79,30 @@ else
 fi
 wait_http "$API_URL/ready" 60 command-api "$watch"
 
-# The relay publishes the outbox to JetStream; it needs the schema the API
-# has just migrated. Restarted, like the API, when its binary was rebuilt.
-export PROJECTORS_ADDR="${PROJECTORS_ADDR:-127.0.0.1:8085}"
-if pid=$(service_pid relay) && ! [[ /proc/$pid/exe -ef $PROJECTORS_BIN ]]; then
-    log "relay binary was rebuilt; restarting it"
+# Starts service NAME (running BINARY ARGS...), restarting it when its binary
+# was rebuilt since it started; then waits for its /ready at URL.
+ensure_service() {
+    local name=$1 url=$2 binary=$3 pid
+    shift 2
+    if pid=$(service_pid "$name") && ! [[ /proc/$pid/exe -ef $binary ]]; then
+        log "$name binary was rebuilt; restarting it"
+        stop_service "$name"
+    fi
+    start_service "$name" env -u AUTH_PRIVATE_KEY "$@"
+    wait_http "$url/ready" 60 "$name" "$name"
+}
+
+# The projectors (the outbox relay to JetStream and the sales projector to
+# MongoDB) need the schema the API has just migrated. Before this version a
+# relay ran alone as service "relay": the projectors replace it.
+if service_pid relay >/dev/null; then
     stop_service relay
 fi
-start_service relay env -u AUTH_PRIVATE_KEY "$PROJECTORS_BIN" relay
-wait_http "http://${PROJECTORS_ADDR}/ready" 60 relay relay
+export PROJECTORS_ADDR="${PROJECTORS_ADDR:-127.0.0.1:8085}"
+ensure_service projectors "http://$PROJECTORS_ADDR" "$PROJECTORS_BIN" serve relay sales
+
+export QUERY_API_ADDR="${QUERY_API_ADDR:-127.0.0.1:8082}"
+ensure_service query-api "http://$QUERY_API_ADDR" "$QUERY_BIN"
 
 log "seeding demo data"
 "$DEV_BIN" seed --api "$API_URL"
@@ -95,7 +111,8 @@ cat <<EOF
 
 Astro Bookings is running:
   command API  $API_URL   (/health /ready /metrics /openapi.json)
-  relay        http://$PROJECTORS_ADDR   (outbox → JetStream; /health /ready /metrics)
+  query API    http://$QUERY_API_ADDR   (sales site reads: GET /v1/launches, /v1/me/bookings; /openapi.json)
+  projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
   MongoDB      $MONGODB_URI  (SecantusDB dev server)

@@ -37,8 +37,8 @@ step "toolchain"
 ensure_cargo
 cargo --version
 
-# The tests read DATABASE_URL (and NATS_URL) from the environment exported by
-# lib.sh and create their own fresh databases.
+# The tests read DATABASE_URL, NATS_URL and MONGODB_URI from the environment
+# exported by lib.sh and create their own fresh databases and streams.
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
@@ -53,6 +53,9 @@ psql "$DATABASE_URL" -X -tA -v ON_ERROR_STOP=1 \
     -c "SELECT datname FROM pg_database WHERE datname LIKE 'astro\_test\_%'" |
     xargs -r -P 16 -I{} psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
         -c 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
+
+step "drop leftover MongoDB test databases"
+drop_mongo_databases sales_test_
 
 step "cargo test --workspace"
 # Keep cargo's output to total it: cargo ends with the doc-tests' "0 passed"

@@ -3,7 +3,9 @@
 
 pub mod metrics;
 pub mod relay;
+pub mod sales;
 pub mod settings;
+pub mod source;
 pub mod startup;
 
 pub use settings::Settings;

@@ -15,7 +15,6 @@
 //! one relay at a time publishes a given aggregate's events. See
 //! [`Relay::claim`] for how replicas share the outbox.
 
-use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,9 +22,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, stream};
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use events::{Envelope, EventMetadata};
 use futures::future::try_join_all;
-use serde_json::Value;
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{watch, Notify};
@@ -78,6 +75,34 @@ impl From<&Settings> for RelayConfig {
     }
 }
 
+/// The events stream as `settings` describe it (the relay and every
+/// projector create it the same way, whichever starts first).
+pub fn events_stream_config(settings: &Settings) -> stream::Config {
+    stream_config(
+        &settings.stream,
+        &settings.subject_prefix,
+        settings.stream_max_age,
+        settings.duplicate_window,
+    )
+}
+
+fn stream_config(
+    name: &str,
+    subject_prefix: &str,
+    max_age: Duration,
+    duplicate_window: Duration,
+) -> stream::Config {
+    stream::Config {
+        name: name.to_owned(),
+        subjects: vec![format!("{subject_prefix}.>")],
+        retention: stream::RetentionPolicy::Limits,
+        storage: stream::StorageType::File,
+        max_age,
+        duplicate_window,
+        ..Default::default()
+    }
+}
+
 /// What can fail in a batch. Every failure rolls the batch back.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -101,25 +126,7 @@ pub enum RelayError {
 }
 
 /// One claimed outbox row with its event.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OutboxEvent {
-    /// Position in the store's total order.
-    pub global_position: i64,
-    /// `Launch`, `Rocket`.
-    pub aggregate_type: String,
-    /// The aggregate's id.
-    pub aggregate_id: String,
-    /// Sequence within the aggregate.
-    pub sequence: i64,
-    /// The payload's type.
-    pub event_type: String,
-    /// The payload's version.
-    pub event_version: String,
-    /// The payload (`{"<event type>": {...}}`).
-    pub payload: Value,
-    /// The cqrs-es metadata map.
-    pub metadata: Value,
-}
+pub type OutboxEvent = crate::source::StoredEvent;
 
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -163,15 +170,12 @@ impl Relay {
     /// limits retention (each projector will have its own durable consumer,
     /// so a read must not remove a message).
     pub fn stream_config(&self) -> stream::Config {
-        stream::Config {
-            name: self.config.stream.clone(),
-            subjects: vec![format!("{}.>", self.config.subject_prefix)],
-            retention: stream::RetentionPolicy::Limits,
-            storage: stream::StorageType::File,
-            max_age: self.config.stream_max_age,
-            duplicate_window: self.config.duplicate_window,
-            ..Default::default()
-        }
+        stream_config(
+            &self.config.stream,
+            &self.config.subject_prefix,
+            self.config.stream_max_age,
+            self.config.duplicate_window,
+        )
     }
 
     /// Creates the stream, or updates it to [`Self::stream_config`];
@@ -262,14 +266,11 @@ impl Relay {
 
     /// The message of one event: its subject, headers and JSON envelope.
     pub fn message(&self, event: &OutboxEvent) -> Result<(String, HeaderMap, Bytes), RelayError> {
-        let malformed = |reason: String| RelayError::Metadata {
-            position: event.global_position,
-            reason,
-        };
-        let map: HashMap<String, String> =
-            serde_json::from_value(event.metadata.clone()).map_err(|e| malformed(e.to_string()))?;
-        let metadata = EventMetadata::from_map(&map).map_err(|e| malformed(e.to_string()))?;
-        let sequence = u64::try_from(event.sequence).map_err(|e| malformed(e.to_string()))?;
+        let envelope = event.envelope().map_err(|e| RelayError::Metadata {
+            position: e.position,
+            reason: e.reason,
+        })?;
+        let sequence = envelope.sequence;
         let mut headers = HeaderMap::new();
         headers.insert(
             "Nats-Msg-Id",
@@ -285,18 +286,14 @@ impl Relay {
             "Astro-Global-Position",
             event.global_position.to_string().as_str(),
         );
-        headers.insert("Astro-Correlation-Id", metadata.correlation_id.as_str());
-        let envelope = Envelope {
-            aggregate_type: event.aggregate_type.clone(),
-            aggregate_id: event.aggregate_id.clone(),
-            sequence,
-            global_position: event.global_position,
-            event_type: event.event_type.clone(),
-            event_version: event.event_version.clone(),
-            metadata,
-            payload: event.payload.clone(),
-        };
-        let body = serde_json::to_vec(&envelope).map_err(|e| malformed(e.to_string()))?;
+        headers.insert(
+            "Astro-Correlation-Id",
+            envelope.metadata.correlation_id.as_str(),
+        );
+        let body = serde_json::to_vec(&envelope).map_err(|e| RelayError::Metadata {
+            position: event.global_position,
+            reason: e.to_string(),
+        })?;
         Ok((
             self.subject(&event.aggregate_type, &event.aggregate_id),
             headers,

@@ -5,7 +5,34 @@ use std::time::Duration;
 use platform::config::{self, ConfigError};
 use secrecy::SecretString;
 
-/// Everything the relay is configured with.
+/// A part of the process that `projectors serve` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Component {
+    /// The outbox relay.
+    Relay,
+    /// The sales projector (Mongo `sales`).
+    Sales,
+}
+
+impl Component {
+    /// Every component, in the order they start.
+    pub const ALL: [Component; 2] = [Component::Relay, Component::Sales];
+
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Relay => "relay",
+            Self::Sales => "sales",
+        }
+    }
+
+    /// The component named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// Everything the projectors process is configured with.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `PROJECTORS_ADDR` (`127.0.0.1:8085`; port 0 picks one): `/health`,
@@ -37,6 +64,30 @@ pub struct Settings {
     pub duplicate_window: Duration,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight HTTP requests.
     pub shutdown_timeout_secs: u64,
+    /// `MONGODB_URI` (the local SecantusDB): the read models.
+    pub mongodb_uri: SecretString,
+    /// `MONGODB_SALES_DB` (`sales`): the sales read model's database.
+    pub sales_database: String,
+    /// `SALES_CONSUMER` (`sales`): the sales projector's durable consumer.
+    pub sales_consumer: String,
+    /// `SALES_BATCH_SIZE` (500): most messages applied together.
+    pub sales_batch_size: usize,
+    /// `SALES_CONCURRENCY` (8): launches written to MongoDB at once.
+    pub sales_concurrency: usize,
+    /// `SALES_ACK_WAIT_SECS` (10): a message not acknowledged within this
+    /// time (a projector died holding it) is delivered again.
+    pub sales_ack_wait: Duration,
+    /// `DEAD_LETTER_AFTER` (5): deliveries of an event that cannot be
+    /// applied (unreadable, or contradicting the read model) before it goes
+    /// to the dead letters. Unreachable databases never count: such events
+    /// wait, however long the outage.
+    pub dead_letter_after: i64,
+    /// `DEAD_LETTER_STREAM` (`ASTRO_DEAD_LETTERS`): where dead letters are
+    /// kept, on subjects `<EVENTS_SUBJECT_PREFIX>-dead.<projection>.<aggregate id>`.
+    pub dead_letter_stream: String,
+    /// The components to run (`projectors serve [relay] [sales]`; all when
+    /// none is named).
+    pub components: Vec<Component>,
 }
 
 /// The local development database.
@@ -55,13 +106,7 @@ pub fn default_subject_prefix() -> String {
 impl Settings {
     /// Reads the environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let batch_size: i64 = config::parse("RELAY_BATCH_SIZE", 500)?;
-        if !(1..=10_000).contains(&batch_size) {
-            return Err(ConfigError::Invalid {
-                name: "RELAY_BATCH_SIZE",
-                reason: "must be between 1 and 10000".into(),
-            });
-        }
+        let batch_size = bounded("RELAY_BATCH_SIZE", 500, 1..=10_000)? as i64;
         let days: u64 = config::parse("EVENTS_STREAM_MAX_AGE_DAYS", 365)?;
         Ok(Self {
             addr: config::string("PROJECTORS_ADDR", "127.0.0.1:8085"),
@@ -82,6 +127,42 @@ impl Settings {
                 120,
             )?),
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
+            mongodb_uri: config::string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI)
+                .into(),
+            sales_database: config::string("MONGODB_SALES_DB", read_models::sales::DATABASE),
+            sales_consumer: config::string("SALES_CONSUMER", "sales"),
+            sales_batch_size: bounded("SALES_BATCH_SIZE", 500, 1..=10_000)?,
+            sales_concurrency: bounded("SALES_CONCURRENCY", 8, 1..=256)?,
+            sales_ack_wait: Duration::from_secs(
+                bounded("SALES_ACK_WAIT_SECS", 10, 1..=3600)? as u64
+            ),
+            dead_letter_after: bounded("DEAD_LETTER_AFTER", 5, 1..=1000)? as i64,
+            dead_letter_stream: config::string("DEAD_LETTER_STREAM", "ASTRO_DEAD_LETTERS"),
+            components: Component::ALL.to_vec(),
         })
+    }
+}
+
+/// `name` parsed, within `range`.
+fn bounded(
+    name: &'static str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let value: usize = config::parse(name, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            reason: format!("must be between {} and {}", range.start(), range.end()),
+        })
+    }
+}
+
+impl Settings {
+    /// The dead-letter subject prefix: `<EVENTS_SUBJECT_PREFIX>-dead`.
+    pub fn dead_letter_prefix(&self) -> String {
+        format!("{}-dead", self.subject_prefix)
     }
 }

@@ -1,6 +1,7 @@
-//! Builds the relay process: database pool, NATS client, the relay, and the
-//! HTTP server for `/health`, `/ready` and `/metrics`. The relay does not
-//! migrate: the command API owns the schema.
+//! Builds the projectors process: database pool, NATS and MongoDB clients,
+//! the components asked for (the relay, the sales projector), and the HTTP
+//! server for `/health`, `/ready` and `/metrics`. Nothing here migrates: the
+//! command API owns the schema.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -15,21 +16,25 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use crate::metrics::RelayMetrics;
+use crate::metrics::{ProjectorMetrics, RelayMetrics};
 use crate::relay::{Relay, RelayConfig};
-use crate::settings::Settings;
+use crate::sales::{SalesConfig, SalesProjector, SalesStore};
+use crate::settings::{Component, Settings};
 
 /// What the HTTP handlers share.
 struct Probes {
     pool: PgPool,
     nats: async_nats::Client,
+    /// Only when a component writes to MongoDB.
+    mongo: Option<mongodb::Client>,
 }
 
-/// A built, bound, not yet running relay.
+/// A built, bound, not yet running projectors process.
 pub struct Application {
     port: u16,
     server: Server,
-    relay: Relay,
+    relay: Option<Relay>,
+    sales: Option<SalesProjector>,
     stop: watch::Sender<bool>,
 }
 
@@ -54,25 +59,45 @@ impl Application {
             .parse()
             .context("DATABASE_URL is not a valid PostgreSQL URL")?;
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(6)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(options);
         // Retry the first connection in the background like any reconnection:
         // the relay waits for NATS instead of failing to start.
         let nats = async_nats::ConnectOptions::new()
-            .name("projectors-relay")
+            .name("projectors")
             .retry_on_initial_connect()
             .connect(settings.nats_url.as_str())
             .await
             .with_context(|| format!("NATS_URL {}", settings.nats_url))?;
         let metrics = Metrics::new("projectors");
-        let relay = Relay::new(
-            pool.clone(),
-            nats.clone(),
-            RelayConfig::from(&settings),
-            RelayMetrics::register(&metrics),
-        );
-        let probes = web::Data::new(Probes { pool, nats });
+        let wants = |component| settings.components.contains(&component);
+        let relay = wants(Component::Relay).then(|| {
+            Relay::new(
+                pool.clone(),
+                nats.clone(),
+                RelayConfig::from(&settings),
+                RelayMetrics::register(&metrics),
+            )
+        });
+        let mut mongo = None;
+        let sales = if wants(Component::Sales) {
+            let client =
+                read_models::mongo::client(settings.mongodb_uri.expose_secret(), "projectors")
+                    .await
+                    .context("MONGODB_URI")?;
+            let store = SalesStore::new(client.database(&settings.sales_database), pool.clone());
+            mongo = Some(client);
+            Some(SalesProjector::new(
+                store,
+                nats.clone(),
+                SalesConfig::from(&settings),
+                ProjectorMetrics::register(&metrics, "sales_projector"),
+            ))
+        } else {
+            None
+        };
+        let probes = web::Data::new(Probes { pool, nats, mongo });
         let metrics = web::Data::new(metrics);
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("binding {}", settings.addr))?;
@@ -97,6 +122,7 @@ impl Application {
             port,
             server,
             relay,
+            sales,
             stop,
         })
     }
@@ -111,29 +137,38 @@ impl Application {
         Stopper(self.stop.clone())
     }
 
-    /// Relays and serves until SIGTERM/SIGINT (or [`Stopper::stop`]); then
-    /// lets the batch in flight finish or roll back, and stops the server.
+    /// Runs the components and serves until SIGTERM/SIGINT (or
+    /// [`Stopper::stop`]); then lets the batches in flight finish or roll
+    /// back, and stops the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self {
             server,
             relay,
+            sales,
             stop,
             ..
         } = self;
         let handle: ServerHandle = server.handle();
         let server = tokio::spawn(server);
-        let relay = tokio::spawn({
+        let mut components = Vec::new();
+        if let Some(relay) = relay {
             let shutdown = stop.subscribe();
-            async move { relay.run(shutdown).await }
-        });
+            components.push(tokio::spawn(async move { relay.run(shutdown).await }));
+        }
+        if let Some(sales) = sales {
+            let shutdown = stop.subscribe();
+            components.push(tokio::spawn(async move { sales.run(shutdown).await }));
+        }
         let mut stopped = stop.subscribe();
         tokio::select! {
             () = termination() => tracing::info!("termination signal received"),
             _ = stopped.wait_for(|stop| *stop) => {}
         }
         stop.send_replace(true);
-        if let Err(error) = relay.await {
-            tracing::error!(%error, "relay task failed");
+        for component in components {
+            if let Err(error) = component.await {
+                tracing::error!(%error, "a component's task failed");
+            }
         }
         handle.stop(true).await;
         match server.await {
@@ -163,19 +198,35 @@ async fn termination() {
     }
 }
 
-/// `GET /ready`: Postgres answers and NATS is connected.
+/// `GET /ready`: Postgres answers, NATS is connected, and MongoDB answers
+/// (when a component writes to it).
 async fn ready(probes: web::Data<Probes>) -> HttpResponse {
     let database = sqlx::query_scalar::<_, i32>("SELECT 1")
         .fetch_one(&probes.pool)
         .await
         .is_ok();
     let nats = probes.nats.connection_state() == async_nats::connection::State::Connected;
-    let body = serde_json::json!({
-        "status": if database && nats { "ready" } else { "unavailable" },
-        "database": if database { "up" } else { "down" },
-        "nats": if nats { "up" } else { "down" },
+    let mongo = match &probes.mongo {
+        Some(client) => Some(
+            client
+                .database("admin")
+                .run_command(bson::doc! { "ping": 1 })
+                .await
+                .is_ok(),
+        ),
+        None => None,
+    };
+    let up = |ok: bool| if ok { "up" } else { "down" };
+    let all = database && nats && mongo.unwrap_or(true);
+    let mut body = serde_json::json!({
+        "status": if all { "ready" } else { "unavailable" },
+        "database": up(database),
+        "nats": up(nats),
     });
-    if database && nats {
+    if let Some(mongo) = mongo {
+        body["mongo"] = up(mongo).into();
+    }
+    if all {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

@@ -9,42 +9,12 @@ use command_api::{Application, Settings};
 use platform::auth::generate_key_pair;
 use platform::{Department, Principal, Role, TokenIssuer};
 use reqwest::header::HeaderMap;
-use reqwest::Url;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
-/// The server the tests create their databases on.
-pub fn base_database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| command_api::settings::DEFAULT_DATABASE_URL.to_owned())
-}
-
-/// `base` with its database name replaced by `database`.
-pub fn url_of_database(base: &str, database: &str) -> String {
-    let mut url = Url::parse(base).expect("DATABASE_URL is a URL");
-    url.set_path(&format!("/{database}"));
-    url.to_string()
-}
-
-/// Creates an empty database `astro_test_<uuid>` and returns its URL.
-pub async fn create_test_database() -> String {
-    let base = base_database_url();
-    let name = format!("astro_test_{}", Uuid::new_v4().simple());
-    let options: PgConnectOptions = base.parse().expect("DATABASE_URL is a PostgreSQL URL");
-    let mut admin = PgConnection::connect_with(&options)
-        .await
-        .expect("connecting to the test server (is PostgreSQL running?)");
-    sqlx::raw_sql(&format!(r#"CREATE DATABASE "{name}""#))
-        .execute(&mut admin)
-        .await
-        .expect("creating the test database");
-    admin.close().await.ok();
-    url_of_database(&base, &name)
-}
+pub use testkit::{create_test_database, wait_for};
 
 /// Settings of a test instance: an ephemeral port, small pools and few
 /// workers, migrations on.
@@ -596,25 +566,6 @@ pub fn assert_envelope(
         .expect("occurred_at in the metadata");
     assert_eq!(occurred_at, event.occurred_at);
     assert_eq!(event.event_version, "1.0");
-}
-
-/// Polls `condition` until it holds, failing after `timeout`.
-pub async fn wait_for<F, Fut>(timeout: Duration, what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Waits until the clock has passed `instant` (bounded by a minute).

@@ -14,46 +14,21 @@ use projectors::metrics::RelayMetrics;
 use projectors::relay::{Relay, RelayConfig};
 use projectors::Settings;
 use serde_json::{json, Value};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-/// The servers the tests use.
-pub fn base_database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| projectors::settings::DEFAULT_DATABASE_URL.to_owned())
-}
-
-/// The NATS the tests use.
-pub fn nats_url() -> String {
-    std::env::var("NATS_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| projectors::settings::DEFAULT_NATS_URL.to_owned())
-}
+pub use testkit::{nats_url, wait_for};
 
 /// Creates an empty database `astro_test_<uuid>`, applies the migrations
 /// (as the command API would), and returns its URL.
 pub async fn create_test_database() -> String {
-    let base = base_database_url();
-    let name = format!("astro_test_{}", Uuid::new_v4().simple());
-    let options: PgConnectOptions = base.parse().expect("DATABASE_URL is a PostgreSQL URL");
-    let mut admin = PgConnection::connect_with(&options)
-        .await
-        .expect("connecting to the test server (is PostgreSQL running?)");
-    sqlx::raw_sql(&format!(r#"CREATE DATABASE "{name}""#))
-        .execute(&mut admin)
-        .await
-        .expect("creating the test database");
-    admin.close().await.ok();
-    let url = options.database(&name);
+    let url = testkit::create_test_database().await;
     let pool = PgPoolOptions::new()
         .max_connections(1)
-        .connect_with(url)
+        .connect(&url)
         .await
         .expect("connecting to the test database");
     sqlx::migrate!("../migrations")
@@ -61,9 +36,7 @@ pub async fn create_test_database() -> String {
         .await
         .expect("applying the migrations");
     pool.close().await;
-    let mut url = reqwest::Url::parse(&base).expect("DATABASE_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    url.to_string()
+    url
 }
 
 /// One test's world: a database, a stream of its own, a NATS connection.
@@ -117,6 +90,15 @@ impl TestContext {
             stream_max_age: Duration::from_secs(3600),
             duplicate_window: Duration::from_secs(120),
             shutdown_timeout_secs: 1,
+            mongodb_uri: read_models::mongo::DEFAULT_MONGODB_URI.to_owned().into(),
+            sales_database: "unused".into(),
+            sales_consumer: "sales".into(),
+            sales_batch_size: 100,
+            sales_concurrency: 1,
+            sales_ack_wait: Duration::from_secs(2),
+            dead_letter_after: 3,
+            dead_letter_stream: format!("{}_DEAD", self.stream),
+            components: vec![projectors::settings::Component::Relay],
         }
     }
 
@@ -298,24 +280,5 @@ pub fn assert_once_in_order(
     for (aggregate, count) in expected {
         let want: Vec<u64> = (1..=*count as u64).collect();
         assert_eq!(seen.get(aggregate), Some(&want), "aggregate {aggregate}");
-    }
-}
-
-/// Polls `condition` until it holds, failing after `timeout`.
-pub async fn wait_for<F, Fut>(timeout: Duration, what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -1,0 +1,8 @@
+//! The sales projector and its rebuild, against real PostgreSQL (through
+//! the real command API), real NATS JetStream and a real MongoDB-wire server.
+
+mod e2e;
+mod faults;
+mod helpers;
+mod projection;
+mod rebuild;

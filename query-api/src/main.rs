@@ -1,0 +1,16 @@
+//! The query API's process: configuration from the environment, telemetry,
+//! then serve until SIGTERM or SIGINT (graceful: in-flight requests finish).
+
+use anyhow::Context;
+use query_api::{Application, Settings};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    platform::telemetry::init("query-api");
+    let settings = Settings::from_env().context("reading configuration")?;
+    let application = Application::build(settings).await?;
+    tracing::info!(port = application.port(), "query-api listening");
+    application.run_until_stopped().await?;
+    tracing::info!("query-api stopped");
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The query API's OpenAPI description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Astro Bookings query API", description = "The read side: launches on sale and a holder's bookings, from the sales read model. Errors are RFC 9457 problem+json. Read-your-writes: pass the version the command API answered (`min_version`, or the `Astro-Min-Version` header) to wait, bounded, until the read model has it."),
+    paths(
+        routes::ready,
+        routes::launches::list,
+        routes::launches::get,
+        routes::bookings::mine,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

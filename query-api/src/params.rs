@@ -1,0 +1,230 @@
+//! Query parameters, parsed with field errors: every parameter arrives as
+//! text and is checked here, so that a bad value is a 422 naming the
+//! parameter (and every bad parameter is reported at once), never a generic
+//! deserialization error.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use platform::{FieldError, Problem};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::store::Paging;
+
+/// Largest `page_size`.
+pub const MAX_PAGE_SIZE: u64 = 100;
+/// Default `page_size`.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest `page`: deeper pages would make MongoDB skip too many documents.
+pub const MAX_PAGE: u64 = 10_000;
+
+/// The validation errors of one request, collected field by field.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// Records an error on `field`.
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    /// `Ok(value)` when nothing was recorded, else a 422 listing every error.
+    pub fn finish<T>(self, value: T) -> Result<T, Problem> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(Problem::invalid(self.0))
+        }
+    }
+
+    /// An integer in `range`, or `default` when absent.
+    pub fn integer(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        range: std::ops::RangeInclusive<u64>,
+        default: u64,
+    ) -> u64 {
+        let Some(raw) = raw else { return default };
+        match raw.trim().parse::<u64>() {
+            Ok(value) if range.contains(&value) => value,
+            _ => {
+                self.add(
+                    field,
+                    "out-of-range",
+                    format!(
+                        "must be an integer from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    /// `true` or `false` (also `1`/`0`), or `default` when absent.
+    pub fn boolean(&mut self, field: &str, raw: Option<&str>, default: bool) -> bool {
+        match raw.map(str::trim) {
+            None => default,
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(_) => {
+                self.add(field, "invalid", "must be true or false");
+                default
+            }
+        }
+    }
+
+    /// One of `choices` (by its wire name), if present.
+    pub fn choice<T: Copy>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
+        let raw = raw?.trim();
+        let found = choices.iter().find(|(name, _)| *name == raw).map(|c| c.1);
+        if found.is_none() {
+            let names: Vec<&str> = choices.iter().map(|c| c.0).collect();
+            self.add(
+                field,
+                "invalid",
+                format!("must be one of {}", names.join(", ")),
+            );
+        }
+        found
+    }
+
+    /// A UUID in its canonical lower-case text, if present.
+    pub fn uuid(&mut self, field: &str, raw: Option<&str>) -> Option<String> {
+        let raw = raw?;
+        match uuid::Uuid::parse_str(raw.trim()) {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                self.add(field, "invalid", "must be a UUID");
+                None
+            }
+        }
+    }
+
+    /// `page` and `page_size`.
+    pub fn paging(&mut self, page: Option<&str>, page_size: Option<&str>) -> Paging {
+        Paging {
+            page: self.integer("page", page, 1..=MAX_PAGE, 1),
+            page_size: self.integer("page_size", page_size, 1..=MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+        }
+    }
+
+    /// A bound of a time range: an RFC 3339 instant as is, or a
+    /// `YYYY-MM-DD` date (UTC) as the start of that day, or of the next
+    /// day when `end_of_day` (so that an exclusive upper bound still
+    /// includes the whole day).
+    pub fn instant(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        end_of_day: bool,
+    ) -> Option<DateTime<Utc>> {
+        let raw = raw?.trim();
+        if let Some(instant) = parse_instant(raw) {
+            return Some(instant);
+        }
+        let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|day| {
+                if end_of_day {
+                    day.checked_add_days(Days::new(1))
+                } else {
+                    Some(day)
+                }
+            })
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map(|start| start.and_utc());
+        if day.is_none() {
+            self.add(
+                field,
+                "invalid",
+                "must be an RFC 3339 instant (2027-05-01T12:00:00Z) or a date (2027-05-01)",
+            );
+        }
+        day
+    }
+}
+
+/// An RFC 3339 instant. A `+` of an offset that arrived unencoded in a
+/// query string has been decoded to a space; it is read back as `+`.
+fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
+        .ok()
+        .map(|instant| instant.with_timezone(&Utc))
+}
+
+/// `page` and `page_size`, as every list endpoint takes them.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PagingParams {
+    /// Page number, from 1 (at most 10000). Default 1.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 10000)]
+    pub page: Option<String>,
+    /// Items per page, 1 to 100. Default 20.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub page_size: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_out_of_range_or_not_integers_are_named() {
+        let mut errors = Errors::default();
+        assert_eq!(errors.integer("n", Some("5"), 1..=10, 1), 5);
+        assert_eq!(errors.integer("n", None, 1..=10, 3), 3);
+        errors.integer("a", Some("0"), 1..=10, 1);
+        errors.integer("b", Some("x"), 1..=10, 1);
+        errors.integer("c", Some("-1"), 1..=10, 1);
+        let problem = errors.finish(()).unwrap_err();
+        let fields: Vec<_> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_date_bound_covers_the_whole_day_and_an_instant_is_exact() {
+        let mut errors = Errors::default();
+        let from = errors.instant("f", Some("2027-05-01"), false).unwrap();
+        let to = errors.instant("t", Some("2027-05-01"), true).unwrap();
+        assert_eq!(from.to_rfc3339(), "2027-05-01T00:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2027-05-02T00:00:00+00:00");
+        let exact = errors
+            .instant("t", Some("2027-05-01T12:00:00 02:00"), true)
+            .unwrap();
+        assert_eq!(exact.to_rfc3339(), "2027-05-01T10:00:00+00:00");
+        assert!(errors.finish(()).is_ok());
+        let mut errors = Errors::default();
+        assert_eq!(errors.instant("t", Some("tomorrow"), true), None);
+        assert_eq!(errors.finish(()).unwrap_err().errors[0].field, "t");
+    }
+
+    #[test]
+    fn booleans_choices_and_uuids() {
+        let mut errors = Errors::default();
+        assert!(errors.boolean("all", Some("true"), false));
+        assert!(!errors.boolean("all", None, false));
+        assert_eq!(
+            errors.choice("s", Some("b"), &[("a", 1), ("b", 2)]),
+            Some(2)
+        );
+        let id = "0193A0D6-0000-7000-8000-000000000001";
+        assert_eq!(
+            errors.uuid("id", Some(id)).as_deref(),
+            Some("0193a0d6-0000-7000-8000-000000000001")
+        );
+        assert!(errors.finish(()).is_ok());
+        let mut errors = Errors::default();
+        errors.boolean("all", Some("yes"), false);
+        errors.choice("s", Some("c"), &[("a", 1)]);
+        errors.uuid("id", Some("nope"));
+        assert_eq!(errors.finish(()).unwrap_err().errors.len(), 3);
+    }
+}
