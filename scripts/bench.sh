@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# The benchmark: pgbench's floor for the minimal durable booking transaction,
-# then the booking API (release build) at the same concurrencies, with ratios.
-# Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (8,32,64). See docs/performance.md.
+# The benchmark (bench/): each figure next to a baseline measured in the same
+# run, as a ratio. Parts (BENCH_PARTS, default booking,sync):
+#   booking  pgbench's floor for the minimal durable booking transaction, then
+#            the booking API (release build) at the same concurrencies;
+#   sync     the read side: projection lag under steady load (lag), the
+#            default listing against a raw MongoDB loop (listing), and the
+#            rebuild of the sales read model against read and write floors
+#            (rebuild); each of lag, listing, rebuild can be named alone.
+# Knobs: BENCH_PARTS, BENCH_SECONDS (10), BENCH_CONCURRENCY (8,32,64),
+# BENCH_SYNC_RATE (500), BENCH_SYNC_SAMPLE (10), BENCH_LISTING_CONCURRENCY (32),
+# BENCH_REBUILD_EVENTS (100000), BENCH_REBUILD_LAUNCHES (200).
+# See docs/performance.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 ensure_postgres
+ensure_nats
+ensure_mongo
+ensure_cargo
 log "building release binaries"
-cargo build --release -p command-api -p bench
-export COMMAND_API_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/command-api"
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench"
+cargo build --release -p bench -p command-api -p projectors -p query-api
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+export COMMAND_API_BIN="$BIN_DIR/command-api"
+export PROJECTORS_BIN="$BIN_DIR/projectors"
+export QUERY_API_BIN="$BIN_DIR/query-api"
+exec "$BIN_DIR/bench"

@@ -1,5 +1,5 @@
-//! The booking API under load: the release binary as a child process, and a
-//! closed-loop load generator.
+//! The booking API under load: the release binary as a child process, the
+//! tokens the benchmark signs, and a closed-loop load generator.
 
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,12 +8,47 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use chrono::Utc;
+use platform::{Department, Principal, Role, TokenIssuer};
 use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use tokio::process::{Child, Command};
+use uuid::Uuid;
 
 use crate::post_ok;
+
+/// A fresh signing key and the tokens the benchmark uses.
+pub struct Keys {
+    /// The public key (hex), for `AUTH_PUBLIC_KEY`.
+    pub public: String,
+    /// An operations employee's token.
+    pub operations: String,
+    /// Travelers' tokens (64 of them).
+    pub travelers: Vec<String>,
+}
+
+impl Keys {
+    /// Generates a key pair and signs the tokens, valid for a day.
+    pub fn generate() -> anyhow::Result<Self> {
+        let (private, public) = platform::auth::generate_key_pair();
+        let issuer = TokenIssuer::from_private_key_hex(&private)?;
+        let ttl = Duration::from_secs(24 * 3600);
+        let token = |role| {
+            issuer.issue(
+                &Principal {
+                    user_id: Uuid::now_v7(),
+                    role,
+                },
+                ttl,
+            )
+        };
+        Ok(Self {
+            public,
+            operations: token(Role::Employee(Department::Operations)),
+            travelers: (0..64).map(|_| token(Role::Traveler)).collect(),
+        })
+    }
+}
 
 /// The command API, started for the benchmark.
 pub struct Service {
@@ -23,18 +58,36 @@ pub struct Service {
 }
 
 /// An HTTP client with enough connections for `concurrency`.
-pub fn client(concurrency: usize) -> reqwest::Client {
+pub fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .timeout(Duration::from_secs(30))
         .build()
-        .expect("a default client builds")
+        .context("building the HTTP client")
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// Waits until `GET {base}/ready` answers 200, for at most `timeout`.
+pub async fn wait_ready(base: &str, what: &str, timeout: Duration) -> anyhow::Result<()> {
+    let probe = client(1)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(r) = probe.get(format!("{base}/ready")).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("{what} did not become ready within {} s", timeout.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 impl Service {
@@ -61,19 +114,8 @@ impl Service {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
-        let probe = client(1);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = probe.get(format!("{}/ready", service.base)).send().await {
-                if r.status().is_success() {
-                    return Ok(service);
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("the command API did not become ready within 30 s");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_ready(&service.base, "the command API", Duration::from_secs(30)).await?;
+        Ok(service)
     }
 
     /// Registers the benchmark rocket.
@@ -85,7 +127,10 @@ impl Service {
             json!({ "name": "Bench Heavy", "capacity": crate::CAPACITY, "range": "mars" }),
         )
         .await?;
-        Ok(body["rocket_id"].as_str().unwrap_or_default().to_owned())
+        body["rocket_id"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("POST /v1/rockets answered no rocket_id: {body}"))
     }
 
     /// Schedules a launch far enough ahead for every age and refund rule.
@@ -108,7 +153,10 @@ impl Service {
             }),
         )
         .await?;
-        Ok(body["launch_id"].as_str().unwrap_or_default().to_owned())
+        body["launch_id"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("POST /v1/launches answered no launch_id: {body}"))
     }
 
     /// Stops the service.

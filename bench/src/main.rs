@@ -1,149 +1,234 @@
-//! The benchmark of the booking path, run with `./scripts/bench.sh`.
+//! The benchmark of Astro Bookings, run with `./scripts/bench.sh`.
 //!
-//! In one run on one machine it measures:
-//! 1. the physical floor: pgbench running the minimal durable booking
-//!    transaction (a conditional seat update plus one insert) at each
-//!    concurrency, spread over many launches and on one hot launch;
-//! 2. `POST /v1/launches/{id}/bookings` over HTTP against the release
-//!    command API at the same concurrencies and spreads;
+//! Every figure is measured next to a baseline taken in the same run on the
+//! same machine, and reported as a ratio, since machines are noisy. Parts
+//! (`BENCH_PARTS`, comma-separated; each runs alone too):
 //!
-//! and prints bookings/s, p50/p99 latency and the ratio to the floor, then
-//! checks in the event store that no launch was oversold.
+//! - `booking` — the write path ([`booking`]): pgbench running the minimal
+//!   durable booking transaction (the floor), then `POST
+//!   /v1/launches/{id}/bookings` against the release command API at the same
+//!   concurrencies, spread over many launches and on one hot launch; checks
+//!   in the event store that no launch was oversold.
+//! - `sync` — the whole read side, the same as `lag,listing,rebuild`:
+//!   - `lag` ([`sync`]): command-api, `projectors serve relay sales` and
+//!     query-api on a fresh database; open-loop bookings at
+//!     `BENCH_SYNC_RATE`, each followed by `GET /v1/launches/{id}?min_version=V`
+//!     (the projection lag a client sees) and by a plain `GET` (the read's
+//!     own cost).
+//!   - `listing` ([`sync`]): `GET /v1/launches` at `BENCH_LISTING_CONCURRENCY`
+//!     with the listing cache on and off, against a raw MongoDB driver loop
+//!     doing the same queries on the same data.
+//!   - `rebuild` ([`rebuild`]): `projectors rebuild sales` over a synthetic
+//!     event store of `BENCH_REBUILD_EVENTS` events, against the floor of
+//!     reading and decoding those events with sqlx and of inserting the same
+//!     documents with the raw driver.
 //!
-//! Configuration (environment): `DATABASE_URL` (the server to use; the bench
-//! creates and drops its own databases there), `BENCH_SECONDS` (10 per
-//! measurement), `BENCH_CONCURRENCY` (`8,32,64`), `COMMAND_API_BIN`
-//! (`target/release/command-api`).
+//! Each part prints a markdown table; all tables are printed again at the
+//! end. Every part creates its own databases and streams and drops them when
+//! it ends. An unexpected HTTP status fails the run (non-zero exit).
+//!
+//! Configuration (environment):
+//! - `BENCH_PARTS` (`booking,sync`): the parts to run, see above.
+//! - `BENCH_SECONDS` (10): the length of each measurement.
+//! - `BENCH_CONCURRENCY` (`8,32,64`): the booking part's concurrencies.
+//! - `BENCH_SYNC_RATE` (500): bookings per second offered in the lag part.
+//! - `BENCH_SYNC_SAMPLE` (10): in the lag part, every this many bookings one
+//!   is followed by the lag read and the plain read (1: every booking).
+//! - `BENCH_LISTING_CONCURRENCY` (32): clients in the listing part.
+//! - `BENCH_REBUILD_EVENTS` (100000): events in the synthetic event store.
+//! - `BENCH_REBUILD_LAUNCHES` (200): launches they are spread over.
+//! - `DATABASE_URL` (`postgres://astro:astro@127.0.0.1:5432/astro`): the
+//!   PostgreSQL server; the bench creates and drops its own databases there
+//!   (`astro_bench_floor`, `astro_bench_api`, `astro_bench_sync`,
+//!   `astro_bench_rebuild`).
+//! - `MONGODB_URI` (the local SecantusDB): the bench uses and drops the
+//!   databases `sales_bench`, `sales_bench_rebuild` and `sales_bench_raw`.
+//! - `NATS_URL` (`nats://127.0.0.1:4222`): the bench uses and deletes the
+//!   streams `BENCH_EVENTS` (subjects `bench.events.>`) and
+//!   `BENCH_DEAD_LETTERS`.
+//! - `COMMAND_API_BIN`, `PROJECTORS_BIN`, `QUERY_API_BIN`
+//!   (`target/release/<name>`): the release binaries to start.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
-use platform::{Department, Principal, Role, TokenIssuer};
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
-use uuid::Uuid;
 
 mod api;
+mod booking;
 mod floor;
+mod rebuild;
 mod report;
-
-use report::{Figures, Row};
+mod stack;
+mod sync;
+mod synthetic;
 
 /// Seats of each benchmark launch: far more than a run sells.
 pub const CAPACITY: u32 = 10_000;
 /// Launches the spread load is distributed over.
 pub const SPREAD_LAUNCHES: usize = 64;
 
+/// Which parts of the benchmark run (`BENCH_PARTS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Parts {
+    /// The booking path against pgbench's floor.
+    pub booking: bool,
+    /// Projection lag under steady load.
+    pub lag: bool,
+    /// `GET /v1/launches` against the raw driver.
+    pub listing: bool,
+    /// The rebuild of the sales read model.
+    pub rebuild: bool,
+}
+
+impl std::fmt::Display for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (self.booking, "booking"),
+            (self.lag, "lag"),
+            (self.listing, "listing"),
+            (self.rebuild, "rebuild"),
+        ];
+        let on: Vec<&str> = names
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+        f.write_str(&on.join(","))
+    }
+}
+
+impl Parts {
+    /// Parses a comma-separated list of part names.
+    pub fn parse(list: &str) -> anyhow::Result<Self> {
+        let mut parts = Self::default();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "booking" => parts.booking = true,
+                "sync" => {
+                    parts.lag = true;
+                    parts.listing = true;
+                    parts.rebuild = true;
+                }
+                "lag" => parts.lag = true,
+                "listing" => parts.listing = true,
+                "rebuild" => parts.rebuild = true,
+                other => bail!(
+                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild)"
+                ),
+            }
+        }
+        if parts == Self::default() {
+            bail!("BENCH_PARTS names no part");
+        }
+        Ok(parts)
+    }
+}
+
+/// Everything the benchmark is configured with (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The PostgreSQL server (`DATABASE_URL`).
+    pub server: PgConnectOptions,
+    /// `BENCH_SECONDS`.
+    pub seconds: u64,
+    /// `BENCH_CONCURRENCY`.
+    pub levels: Vec<usize>,
+    /// `BENCH_PARTS`.
+    pub parts: Parts,
+    /// `BENCH_SYNC_RATE`.
+    pub sync_rate: u32,
+    /// `BENCH_SYNC_SAMPLE`.
+    pub sync_sample: u64,
+    /// `BENCH_LISTING_CONCURRENCY`.
+    pub listing_concurrency: usize,
+    /// `BENCH_REBUILD_EVENTS`.
+    pub rebuild_events: u64,
+    /// `BENCH_REBUILD_LAUNCHES`.
+    pub rebuild_launches: u64,
+    /// `COMMAND_API_BIN`.
+    pub command_api_bin: String,
+    /// `PROJECTORS_BIN`.
+    pub projectors_bin: String,
+    /// `QUERY_API_BIN`.
+    pub query_api_bin: String,
+    /// `NATS_URL`.
+    pub nats_url: String,
+    /// `MONGODB_URI`.
+    pub mongodb_uri: String,
+}
+
+impl Config {
+    /// Reads the environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        use platform::config::{parse, string};
+        let levels: Vec<usize> = string("BENCH_CONCURRENCY", "8,32,64")
+            .split(',')
+            .map(|c| c.trim().parse())
+            .collect::<Result<_, _>>()
+            .context("BENCH_CONCURRENCY must be a list of numbers")?;
+        let config = Self {
+            server: server_url().parse().context("DATABASE_URL")?,
+            seconds: parse("BENCH_SECONDS", 10)?,
+            levels,
+            parts: Parts::parse(&string("BENCH_PARTS", "booking,sync"))?,
+            sync_rate: parse("BENCH_SYNC_RATE", 500)?,
+            sync_sample: parse("BENCH_SYNC_SAMPLE", 10)?,
+            listing_concurrency: parse("BENCH_LISTING_CONCURRENCY", 32)?,
+            rebuild_events: parse("BENCH_REBUILD_EVENTS", 100_000)?,
+            rebuild_launches: parse("BENCH_REBUILD_LAUNCHES", 200)?,
+            command_api_bin: string("COMMAND_API_BIN", "target/release/command-api"),
+            projectors_bin: string("PROJECTORS_BIN", "target/release/projectors"),
+            query_api_bin: string("QUERY_API_BIN", "target/release/query-api"),
+            nats_url: string("NATS_URL", "nats://127.0.0.1:4222"),
+            mongodb_uri: string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI),
+        };
+        if config.seconds == 0 {
+            bail!("BENCH_SECONDS must be at least 1");
+        }
+        if config.levels.is_empty() || config.levels.contains(&0) {
+            bail!("BENCH_CONCURRENCY must list concurrencies of at least 1");
+        }
+        if config.sync_rate == 0 || config.sync_sample == 0 || config.listing_concurrency == 0 {
+            bail!("BENCH_SYNC_RATE, BENCH_SYNC_SAMPLE and BENCH_LISTING_CONCURRENCY must be at least 1");
+        }
+        if config.rebuild_launches == 0 || config.rebuild_events < config.rebuild_launches {
+            bail!("BENCH_REBUILD_EVENTS must be at least BENCH_REBUILD_LAUNCHES (at least 1)");
+        }
+        Ok(config)
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let server: PgConnectOptions = server_url().parse().context("DATABASE_URL")?;
-    let seconds: u64 = platform::config::parse("BENCH_SECONDS", 10)?;
-    let levels: Vec<usize> = platform::config::string("BENCH_CONCURRENCY", "8,32,64")
-        .split(',')
-        .map(|c| c.trim().parse())
-        .collect::<Result<_, _>>()
-        .context("BENCH_CONCURRENCY must be a list of numbers")?;
-    let api_bin = platform::config::string("COMMAND_API_BIN", "target/release/command-api");
-    let duration = Duration::from_secs(seconds);
-
+    let config = Config::from_env()?;
     println!(
-        "# Booking benchmark — {} s per measurement, concurrency {levels:?}",
-        seconds
+        "# Astro Bookings benchmark — parts {}, {} s per measurement",
+        config.parts, config.seconds
     );
     println!(
         "machine: {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let floor_db = fresh_database(&server, "astro_bench_floor").await?;
-    let api_db = fresh_database(&server, "astro_bench_api").await?;
-
-    let mut figures = Figures::default();
-    for &spread in &[true, false] {
-        for &c in &levels {
-            let floor = floor::run(&floor_db, c, spread, seconds).await?;
-            figures.floor.push((spread, c, floor));
-            println!(
-                "floor   {:<6} c={c:<3} {:>9.0} tx/s  avg {:>6.2} ms",
-                if spread { "spread" } else { "hot" },
-                floor.tps,
-                floor.avg_ms
-            );
-        }
+    let mut tables = Vec::new();
+    if config.parts.booking {
+        tables.push(booking::run(&config).await?);
     }
-
-    let (private, public) = platform::auth::generate_key_pair();
-    let issuer = TokenIssuer::from_private_key_hex(&private)?;
-    let mut service = api::Service::start(&api_bin, &api_db, &public).await?;
-    let operations = issuer.issue(
-        &Principal {
-            user_id: Uuid::now_v7(),
-            role: Role::Employee(Department::Operations),
-        },
-        Duration::from_secs(3600),
-    );
-    let travelers: Vec<String> = (0..64)
-        .map(|_| {
-            issuer.issue(
-                &Principal {
-                    user_id: Uuid::now_v7(),
-                    role: Role::Traveler,
-                },
-                Duration::from_secs(3600),
-            )
-        })
-        .collect();
-    let client = api::client(levels.iter().copied().max().unwrap_or(64));
-    let rocket = service.rocket(&client, &operations).await?;
-    let mut spread_launches = Vec::new();
-    for _ in 0..SPREAD_LAUNCHES {
-        spread_launches.push(service.launch(&client, &operations, &rocket).await?);
+    if config.parts.lag || config.parts.listing {
+        tables.extend(sync::run(&config).await?);
     }
-    // Warm-up: connections, caches, the JIT-free but cold page cache.
-    api::load(
-        &client,
-        &service.base,
-        &spread_launches,
-        &travelers,
-        8,
-        Duration::from_secs(2),
-    )
-    .await;
-
-    for &spread in &[true, false] {
-        for &c in &levels {
-            let launches = if spread {
-                spread_launches.clone()
-            } else {
-                vec![service.launch(&client, &operations, &rocket).await?]
-            };
-            let result =
-                api::load(&client, &service.base, &launches, &travelers, c, duration).await;
-            if result.other > 0 {
-                bail!(
-                    "{} requests failed unexpectedly (status not 201/409)",
-                    result.other
-                );
-            }
-            let floor = figures.floor_of(spread, c);
-            let row = Row::new(spread, c, &result, floor, duration);
-            println!("{}", row.line());
-            figures.rows.push(row);
-        }
+    if config.parts.rebuild {
+        tables.push(rebuild::run(&config).await?);
     }
-    service.stop().await;
-
-    let oversold = api::oversold_launches(&api_db).await?;
     println!();
-    println!("{}", figures.markdown());
-    if oversold > 0 {
-        bail!("{oversold} launches were oversold");
+    println!("# All figures");
+    for table in tables {
+        println!();
+        println!("{table}");
     }
-    println!("Oversold launches: 0 (checked from the event store).");
-
-    drop_database(&server, "astro_bench_floor").await?;
-    drop_database(&server, "astro_bench_api").await?;
     Ok(())
 }
 
@@ -155,7 +240,11 @@ async fn admin(server: &PgConnectOptions) -> anyhow::Result<PgConnection> {
         .context("connecting to PostgreSQL")
 }
 
-async fn fresh_database(server: &PgConnectOptions, name: &str) -> anyhow::Result<PgConnectOptions> {
+/// Drops database `name` if it exists and creates it empty.
+pub async fn fresh_database(
+    server: &PgConnectOptions,
+    name: &str,
+) -> anyhow::Result<PgConnectOptions> {
     drop_database(server, name).await?;
     let mut conn = admin(server).await?;
     sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -165,7 +254,8 @@ async fn fresh_database(server: &PgConnectOptions, name: &str) -> anyhow::Result
     Ok(server.clone().database(name))
 }
 
-async fn drop_database(server: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
+/// Drops database `name` (closing its connections) if it exists.
+pub async fn drop_database(server: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
     let mut conn = admin(server).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)
@@ -214,4 +304,23 @@ pub async fn post_ok(
 /// Time since `start` in milliseconds.
 pub fn ms_since(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Parts;
+
+    #[test]
+    fn sync_is_every_read_side_part() {
+        let parts = Parts::parse("booking, sync").unwrap();
+        assert!(parts.booking && parts.lag && parts.listing && parts.rebuild);
+        let parts = Parts::parse("rebuild").unwrap();
+        assert!(!parts.booking && !parts.lag && !parts.listing && parts.rebuild);
+    }
+
+    #[test]
+    fn unknown_or_no_parts_are_refused() {
+        assert!(Parts::parse("bookings").is_err());
+        assert!(Parts::parse(" , ").is_err());
+    }
 }

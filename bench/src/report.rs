@@ -1,4 +1,5 @@
-//! Figures and their rendering.
+//! Figures and their rendering: the booking part's table here, and the
+//! latency summary every part uses.
 
 use std::time::Duration;
 
@@ -24,6 +25,33 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
     let rank = (q * (sorted.len() - 1) as f64).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Latencies summarized.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latency {
+    /// How many.
+    pub count: usize,
+    /// Median, in milliseconds.
+    pub p50: f64,
+    /// 99th percentile, in milliseconds.
+    pub p99: f64,
+    /// Largest, in milliseconds.
+    pub max: f64,
+}
+
+impl Latency {
+    /// Summarizes latencies in milliseconds (any order).
+    pub fn of(values: &[f64]) -> Self {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Self {
+            count: sorted.len(),
+            p50: quantile(&sorted, 0.50),
+            p99: quantile(&sorted, 0.99),
+            max: sorted.last().copied().unwrap_or(f64::NAN),
+        }
+    }
 }
 
 impl Row {
@@ -117,7 +145,18 @@ impl Figures {
 
 #[cfg(test)]
 mod tests {
-    use super::quantile;
+    use super::{quantile, Latency};
+
+    #[test]
+    fn a_summary_has_median_tail_and_max() {
+        let values: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let latency = Latency::of(&values);
+        assert_eq!(latency.count, 100);
+        assert_eq!(latency.p50, 51.0);
+        assert_eq!(latency.p99, 99.0);
+        assert_eq!(latency.max, 100.0);
+        assert!(Latency::of(&[]).max.is_nan());
+    }
 
     #[test]
     fn quantiles_pick_by_rank() {
