@@ -6,6 +6,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
+use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
@@ -80,5 +82,138 @@ where
             "timed out after {timeout:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One HTTP answer, read completely.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body as text.
+    pub text: String,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub json: Value,
+}
+
+impl ApiResponse {
+    /// Reads a whole response.
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("reading a response body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Content-Type`, or "".
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// The `x-request-id` every response carries.
+    #[track_caller]
+    pub fn request_id(&self) -> String {
+        self.header("x-request-id")
+            .expect("every response carries x-request-id")
+            .to_owned()
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts an RFC 9457 problem of `status` and `/problems/<code>`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
+        self.assert_status(status);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.json["type"],
+            format!("/problems/{code}"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.json["status"], status, "body: {}", self.text);
+        assert!(self.json["title"].is_string(), "body: {}", self.text);
+        self
+    }
+
+    /// Asserts a 422 problem naming `field` among its field errors.
+    #[track_caller]
+    pub fn assert_invalid_field(&self, field: &str) -> &Self {
+        self.assert_problem(422, "validation-failed");
+        let fields = self.error_fields();
+        assert!(
+            fields.iter().any(|f| f == field),
+            "expected an error on {field}, got {fields:?}"
+        );
+        self
+    }
+
+    /// The `errors[].field` of a validation problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The `errors[].code` of the error on `field`.
+    pub fn error_code(&self, field: &str) -> Option<String> {
+        self.json["errors"].as_array()?.iter().find_map(|e| {
+            (e["field"] == field)
+                .then(|| e["code"].as_str().map(str::to_owned))
+                .flatten()
+        })
+    }
+
+    /// A UUID field of the JSON body.
+    #[track_caller]
+    pub fn uuid(&self, field: &str) -> Uuid {
+        self.json[field]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no UUID `{field}` in {}", self.text))
+    }
+
+    /// The `field` of every item of a page (`{"items": [...]}`).
+    #[track_caller]
+    pub fn ids(&self, field: &str) -> Vec<String> {
+        self.json["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {}", self.text))
+            .iter()
+            .map(|item| item[field].as_str().expect("an id").to_owned())
+            .collect()
     }
 }

@@ -17,8 +17,6 @@ use platform::auth::generate_key_pair;
 use platform::{Department, Principal, Role, TokenIssuer};
 use query_api::{Application, Settings};
 use read_models::sales::{apply, BookingChange, BookingDoc, LaunchDoc, BOOKINGS, LAUNCHES};
-use reqwest::header::HeaderMap;
-use serde_json::Value;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -120,95 +118,7 @@ impl Drop for TestApp {
 /// The operations department.
 pub const OPERATIONS: Role = Role::Employee(Department::Operations);
 
-/// One HTTP answer, read completely.
-#[derive(Debug, Clone)]
-pub struct ApiResponse {
-    /// Status code.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body as text.
-    pub text: String,
-    /// The body as JSON (`Null` when it is not JSON).
-    pub json: Value,
-}
-
-impl ApiResponse {
-    async fn read(response: reqwest::Response) -> Self {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("reading a response body");
-        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Self {
-            status,
-            headers,
-            text,
-            json,
-        }
-    }
-
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// Asserts the status, showing the body when it differs.
-    #[track_caller]
-    pub fn assert_status(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
-        self
-    }
-
-    /// Asserts an RFC 9457 problem of `status` and `/problems/<code>`.
-    #[track_caller]
-    pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
-        self.assert_status(status);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "body: {}",
-            self.text
-        );
-        assert_eq!(
-            self.json["type"],
-            format!("/problems/{code}"),
-            "{}",
-            self.text
-        );
-        assert_eq!(self.json["status"], status, "body: {}", self.text);
-        self
-    }
-
-    /// Asserts a 422 problem naming `field` among its field errors.
-    #[track_caller]
-    pub fn assert_invalid_field(&self, field: &str) -> &Self {
-        self.assert_problem(422, "validation-failed");
-        let fields: Vec<&str> = self.json["errors"]
-            .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(
-            fields.contains(&field),
-            "expected an error on {field}, got {fields:?}"
-        );
-        self
-    }
-
-    /// The `id` (launches) or `booking_id` (bookings) of the listed items.
-    #[track_caller]
-    pub fn ids(&self, field: &str) -> Vec<String> {
-        self.json["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no items in {}", self.text))
-            .iter()
-            .map(|item| item[field].as_str().expect("an id").to_owned())
-            .collect()
-    }
-}
+pub use testkit::ApiResponse;
 
 impl TestApp {
     /// A fresh user of `role` and a token valid for an hour.
