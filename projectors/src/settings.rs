@@ -72,8 +72,6 @@ pub struct Settings {
     pub sales_consumer: String,
     /// `SALES_BATCH_SIZE` (500): most messages applied together.
     pub sales_batch_size: usize,
-    /// `SALES_CONCURRENCY` (8): launches written to MongoDB at once.
-    pub sales_concurrency: usize,
     /// `SALES_ACK_WAIT_SECS` (10): a message not acknowledged within this
     /// time (a projector died holding it) is delivered again.
     pub sales_ack_wait: Duration,
@@ -132,7 +130,6 @@ impl Settings {
             sales_database: config::string("MONGODB_SALES_DB", read_models::sales::DATABASE),
             sales_consumer: config::string("SALES_CONSUMER", "sales"),
             sales_batch_size: bounded("SALES_BATCH_SIZE", 500, 1..=10_000)?,
-            sales_concurrency: bounded("SALES_CONCURRENCY", 8, 1..=256)?,
             sales_ack_wait: Duration::from_secs(
                 bounded("SALES_ACK_WAIT_SECS", 10, 1..=3600)? as u64
             ),

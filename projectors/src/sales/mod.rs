@@ -6,10 +6,12 @@
 //! Delivery is at least once; the effect is exactly once because every
 //! document remembers the last sequence applied (see [`store`]). Messages
 //! arrive in stream order and are taken in chunks of whatever is ready (up
-//! to `SALES_BATCH_SIZE`): one chunk's events are grouped by launch, each
-//! launch's run applied with one read and one write of its document (so a
-//! hot launch costs little more under load than when idle), launches in
-//! parallel, then every message is acknowledged explicitly.
+//! to `SALES_BATCH_SIZE`): one chunk's events are grouped by launch and the
+//! whole chunk is written in a few round trips whatever its size (one read
+//! of its launches, one bulk insert of its bookings, one multi-statement
+//! conditional update of its launch documents; see
+//! [`SalesStore::apply_many`]), then every message is acknowledged
+//! explicitly. Under load chunks grow, so the rate grows with the load.
 //!
 //! Failures:
 //! - MongoDB or Postgres unreachable: the messages are nacked with a delay
@@ -35,7 +37,7 @@ use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, stream, Message};
 use async_nats::HeaderMap;
 use events::{Envelope, LaunchEvent};
-use futures::{stream::FuturesUnordered, StreamExt};
+use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::metrics::ProjectorMetrics;
@@ -57,8 +59,6 @@ pub struct SalesConfig {
     pub filter_subject: String,
     /// Most messages per chunk.
     pub batch_size: usize,
-    /// Launches written at once.
-    pub concurrency: usize,
     /// Redelivery of an unacknowledged message.
     pub ack_wait: Duration,
     /// Deliveries before a rejected event is a dead letter.
@@ -78,7 +78,6 @@ impl From<&Settings> for SalesConfig {
             consumer: settings.sales_consumer.clone(),
             filter_subject: format!("{}.Launch.>", settings.subject_prefix),
             batch_size: settings.sales_batch_size,
-            concurrency: settings.sales_concurrency,
             ack_wait: settings.sales_ack_wait,
             dead_letter_after: settings.dead_letter_after,
             dead_letter_stream: settings.dead_letter_stream.clone(),
@@ -265,16 +264,55 @@ impl SalesProjector {
             .into_iter()
             .filter_map(|k| by_launch.remove(&k).map(|v| (k, v)))
             .collect();
+        // Events before a launch's first unreadable one are applied; it and
+        // the later ones are rejected.
+        let mut batch = Vec::new();
+        let mut limits = Vec::with_capacity(groups.len());
+        for (index, (launch_id, items)) in groups.iter().enumerate() {
+            let unread = items
+                .iter()
+                .filter_map(|item| item.event.as_ref().err())
+                .min_by_key(|u| u.sequence.unwrap_or(0))
+                .cloned();
+            let limit = unread
+                .as_ref()
+                .map_or(u64::MAX, |u| u.sequence.unwrap_or(0));
+            let events: Vec<Envelope<LaunchEvent>> = items
+                .iter()
+                .filter_map(|item| item.event.as_ref().ok())
+                .filter(|e| e.sequence < limit)
+                .cloned()
+                .collect();
+            if !events.is_empty() {
+                batch.push((index, launch_id.clone(), events));
+            }
+            limits.push(unread);
+        }
+        let mut results: Vec<Result<Applied, ProjectError>> =
+            groups.iter().map(|_| Ok(Applied::default())).collect();
+        let indexes: Vec<usize> = batch.iter().map(|(i, ..)| *i).collect();
+        let applied = self
+            .store
+            .apply_many(
+                batch
+                    .into_iter()
+                    .map(|(_, id, events)| (id, events))
+                    .collect(),
+            )
+            .await;
+        for (index, result) in indexes.into_iter().zip(applied) {
+            results[index] = result;
+        }
         let mut outcomes = Vec::with_capacity(groups.len());
-        let mut running = FuturesUnordered::new();
-        while !groups.is_empty() || !running.is_empty() {
-            while running.len() < self.config.concurrency && !groups.is_empty() {
-                let (launch_id, items) = groups.remove(0);
-                running.push(self.apply_group(launch_id, items));
+        for (((launch_id, items), mut result), unread) in groups.drain(..).zip(results).zip(limits)
+        {
+            if let (Ok(_), Some(unread)) = (&result, unread) {
+                result = Err(ProjectError::Rejected {
+                    sequence: unread.sequence,
+                    reason: unread.reason,
+                });
             }
-            if let Some(outcome) = running.next().await {
-                outcomes.push(outcome);
-            }
+            outcomes.push(self.settle(launch_id, items, result).await);
         }
         let mut unavailable = false;
         let mut last: Option<(i64, bson::DateTime)> = None;
@@ -306,37 +344,14 @@ impl SalesProjector {
         }
     }
 
-    /// Applies one launch's messages and acknowledges each. Returns what
-    /// was applied and whether a database was unavailable.
-    async fn apply_group(
+    /// Acknowledges one launch's messages according to `result`. Returns
+    /// what was applied and whether a database was unavailable.
+    async fn settle(
         &self,
         launch_id: String,
         items: Vec<Received>,
+        result: Result<Applied, ProjectError>,
     ) -> (Option<Applied>, bool) {
-        // Events before the first unreadable one are applied; it and the
-        // later ones are rejected.
-        let unread = items
-            .iter()
-            .filter_map(|item| item.event.as_ref().err())
-            .min_by_key(|u| u.sequence.unwrap_or(0));
-        let limit = unread.map_or(u64::MAX, |u| u.sequence.unwrap_or(0));
-        let events: Vec<Envelope<LaunchEvent>> = items
-            .iter()
-            .filter_map(|item| item.event.as_ref().ok())
-            .filter(|e| e.sequence < limit)
-            .cloned()
-            .collect();
-        let mut result = if events.is_empty() {
-            Ok(Applied::default())
-        } else {
-            self.store.apply(&launch_id, events).await
-        };
-        if let (Ok(_), Some(unread)) = (&result, unread) {
-            result = Err(ProjectError::Rejected {
-                sequence: unread.sequence,
-                reason: unread.reason.clone(),
-            });
-        }
         let now = bson::DateTime::now().timestamp_millis();
         match &result {
             Ok(applied) => {

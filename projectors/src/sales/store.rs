@@ -18,10 +18,12 @@
 //! A crash between the writes leaves bookings ahead of their launch
 //! document; the redelivery redoes the same writes, which are idempotent.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bson::{doc, Document};
 use events::{Envelope, LaunchEvent};
+use futures::TryStreamExt;
 use mongodb::options::{InsertManyOptions, UpdateOptions};
 use mongodb::{Collection, Database};
 use read_models::mongo::{is_duplicate_key, is_transient};
@@ -90,6 +92,67 @@ pub struct Applied {
     pub last: Option<(i64, bson::DateTime)>,
 }
 
+/// What applying a launch's events would write.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// The document's version before.
+    have: u64,
+    /// The document as read.
+    current: Option<LaunchDoc>,
+    /// The document after the events applied.
+    next: Option<LaunchDoc>,
+    /// New bookings.
+    inserts: Vec<BookingDoc>,
+    /// Cancellations.
+    cancels: Vec<(String, Cancellation)>,
+    /// Events applied.
+    applied: usize,
+    /// The first event that could not be applied: sequence, reason, and
+    /// whether a later try may succeed.
+    poison: Option<(u64, String, bool)>,
+}
+
+impl Plan {
+    /// The document to write (there is one once an event applied).
+    fn next(&self) -> &LaunchDoc {
+        self.next
+            .as_ref()
+            .expect("an applied event leaves a document")
+    }
+
+    /// The result once the writes are done.
+    fn outcome(self) -> Result<Applied, ProjectError> {
+        match self.poison {
+            Some((sequence, reason, true)) => Err(ProjectError::Transient(format!(
+                "event {sequence}: {reason}"
+            ))),
+            Some((sequence, reason, false)) => Err(ProjectError::Rejected {
+                sequence: Some(sequence),
+                reason,
+            }),
+            None => Ok(match &self.next {
+                Some(next) if self.applied > 0 => Applied {
+                    previous: self.have,
+                    version: next.version as u64,
+                    applied: self.applied,
+                    last: Some((next.global_position, next.updated_at)),
+                },
+                _ => Applied {
+                    previous: self.have,
+                    version: self.have,
+                    ..Applied::default()
+                },
+            }),
+        }
+    }
+}
+
+/// Sorts a launch's events by sequence and drops repeated ones.
+fn normalize(events: &mut Vec<Envelope<LaunchEvent>>) {
+    events.sort_by_key(|e| e.sequence);
+    events.dedup_by_key(|e| e.sequence);
+}
+
 /// The sales read model in one MongoDB database, plus the event store for
 /// filling gaps. Cheap to clone.
 #[derive(Clone)]
@@ -128,99 +191,228 @@ impl SalesStore {
         launch_id: &str,
         mut events: Vec<Envelope<LaunchEvent>>,
     ) -> Result<Applied, ProjectError> {
-        events.sort_by_key(|e| e.sequence);
-        events.dedup_by_key(|e| e.sequence);
-        let Some(last) = events.last().map(|e| e.sequence) else {
-            return Ok(Applied::default());
-        };
+        normalize(&mut events);
         for attempt in 0..MAX_CONFLICTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(2 * attempt as u64)).await;
             }
             let current = self.launches.find_one(doc! { "_id": launch_id }).await?;
-            let have = current.as_ref().map_or(0, |l| l.version.max(0) as u64);
-            if last <= have {
-                return Ok(Applied {
-                    previous: have,
-                    version: have,
-                    ..Applied::default()
-                });
-            }
-            let pending: Vec<&Envelope<LaunchEvent>> =
-                events.iter().filter(|e| e.sequence > have).collect();
-            let contiguous = pending
-                .iter()
-                .enumerate()
-                .all(|(i, e)| e.sequence == have + 1 + i as u64);
-            let run: Vec<Result<Envelope<LaunchEvent>, (u64, String)>> = if contiguous {
-                pending.into_iter().cloned().map(Ok).collect()
-            } else {
-                self.read_store(launch_id, have, last).await?
-            };
-            let mut state = current.clone();
-            let mut inserts = Vec::new();
-            let mut cancels = Vec::new();
-            // (sequence, reason, whether a later try may succeed)
-            let mut poison = None;
-            let mut applied = 0;
-            for event in run {
-                let event = match event {
-                    Ok(event) => event,
-                    Err((sequence, reason)) => {
-                        poison = Some((sequence, reason, false));
-                        break;
-                    }
-                };
-                match sales::apply(&mut state, &event) {
-                    Ok(None) => {}
-                    Ok(Some(BookingChange::Insert(booking))) => inserts.push(booking),
-                    Ok(Some(BookingChange::Cancel { booking_id, set })) => {
-                        cancels.push((booking_id, set))
-                    }
-                    Err(ApplyError::AlreadyApplied { .. }) => continue,
-                    Err(error @ ApplyError::Gap { .. }) => {
-                        // The store lacks an event a message carried: only a
-                        // replica's read racing a rebuild's rename can cause
-                        // it. The next try reads again.
-                        poison = Some((event.sequence, error.to_string(), true));
-                        break;
-                    }
-                    Err(error @ ApplyError::Inconsistent { .. }) => {
-                        poison = Some((event.sequence, error.to_string(), false));
-                        break;
-                    }
-                }
-                applied += 1;
-            }
-            if applied > 0 {
-                self.write_bookings(inserts, cancels).await?;
-                let state = state.as_ref().expect("an applied event leaves a document");
-                if !self.write_launch(current.as_ref(), state).await? {
+            let plan = self.plan(launch_id, &events, current).await?;
+            if plan.applied > 0 {
+                self.write_bookings(plan.inserts.clone(), plan.cancels.clone())
+                    .await?;
+                if !self
+                    .write_launch(plan.current.as_ref(), plan.next())
+                    .await?
+                {
                     continue;
                 }
             }
-            return match poison {
-                Some((sequence, reason, true)) => Err(ProjectError::Transient(format!(
-                    "event {sequence}: {reason}"
-                ))),
-                Some((sequence, reason, false)) => Err(ProjectError::Rejected {
-                    sequence: Some(sequence),
-                    reason,
-                }),
-                None => {
-                    let state = state.as_ref().expect("events were applied");
-                    Ok(Applied {
-                        previous: have,
-                        version: state.version as u64,
-                        applied,
-                        last: Some((state.global_position, state.updated_at)),
-                    })
-                }
-            };
+            return plan.outcome();
         }
         Err(ProjectError::Transient(format!(
             "launch {launch_id}: other writers kept updating it"
         )))
+    }
+
+    /// Applies the events of several launches at once (one chunk), in four
+    /// round trips whatever their number: one read of every launch
+    /// document, one bulk insert of the new bookings, one multi-statement
+    /// conditional update of the launch documents, and the cancellations.
+    /// A launch whose document another replica changed meanwhile (or that
+    /// is new) goes through [`Self::apply`]. One result per group, in order.
+    pub async fn apply_many(
+        &self,
+        groups: Vec<(String, Vec<Envelope<LaunchEvent>>)>,
+    ) -> Vec<Result<Applied, ProjectError>> {
+        let ids: Vec<&str> = groups.iter().map(|(id, _)| id.as_str()).collect();
+        let current: HashMap<String, LaunchDoc> = match self.read_launches(&ids).await {
+            Ok(current) => current,
+            Err(error) => {
+                let error = ProjectError::from(error);
+                return groups.iter().map(|_| Err(error.clone())).collect();
+            }
+        };
+        let mut results: Vec<Option<Result<Applied, ProjectError>>> = vec![None; groups.len()];
+        let mut plans = Vec::new();
+        let mut fallback = Vec::new();
+        for (index, (launch_id, mut events)) in groups.into_iter().enumerate() {
+            normalize(&mut events);
+            match current.get(&launch_id) {
+                // New launches are rare: the per-launch path inserts them.
+                None => fallback.push((index, launch_id, events)),
+                Some(doc) => match self.plan(&launch_id, &events, Some(doc.clone())).await {
+                    Ok(plan) if plan.applied > 0 => plans.push((index, launch_id, events, plan)),
+                    Ok(plan) => results[index] = Some(plan.outcome()),
+                    Err(error) => results[index] = Some(Err(error)),
+                },
+            }
+        }
+        if !plans.is_empty() {
+            let inserts = plans.iter().flat_map(|(.., p)| p.inserts.clone()).collect();
+            let cancels = plans.iter().flat_map(|(.., p)| p.cancels.clone()).collect();
+            let written = match self.write_bookings(inserts, cancels).await {
+                Ok(()) => self.write_launches(&plans).await,
+                Err(error) => Err(error),
+            };
+            match written {
+                Ok(lost) => {
+                    for (index, launch_id, events, plan) in plans {
+                        if lost.contains(&launch_id) {
+                            fallback.push((index, launch_id, events));
+                        } else {
+                            results[index] = Some(plan.outcome());
+                        }
+                    }
+                }
+                Err(error) => {
+                    for (index, ..) in plans {
+                        results[index] = Some(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        for (index, launch_id, events) in fallback {
+            results[index] = Some(self.apply(&launch_id, events).await);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(ProjectError::Transient("not applied".into()))))
+            .collect()
+    }
+
+    /// The launch documents of `ids` that exist.
+    async fn read_launches(
+        &self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, LaunchDoc>, mongodb::error::Error> {
+        let mut cursor = self.launches.find(doc! { "_id": { "$in": ids } }).await?;
+        let mut found = HashMap::with_capacity(ids.len());
+        while let Some(doc) = cursor.try_next().await? {
+            found.insert(doc.id.clone(), doc);
+        }
+        Ok(found)
+    }
+
+    /// Replaces every planned launch document in one `update` command, each
+    /// statement conditional on the version read. Returns the launches whose
+    /// statement matched nothing (another replica got there first).
+    async fn write_launches(
+        &self,
+        plans: &[(usize, String, Vec<Envelope<LaunchEvent>>, Plan)],
+    ) -> Result<HashSet<String>, ProjectError> {
+        let mut updates = Vec::with_capacity(plans.len());
+        for (.., plan) in plans {
+            let current = plan.current.as_ref().expect("planned on a document");
+            let replacement =
+                bson::to_document(plan.next()).map_err(|e| ProjectError::Rejected {
+                    sequence: None,
+                    reason: format!("a launch document does not serialize: {e}"),
+                })?;
+            updates.push(doc! {
+                "q": { "_id": &current.id, "version": current.version },
+                "u": replacement,
+                "upsert": false,
+            });
+        }
+        let expected = updates.len() as i64;
+        let answer = self
+            .database
+            .run_command(doc! {
+                "update": LAUNCHES,
+                "updates": updates,
+                "ordered": false,
+            })
+            .await?;
+        if let Ok(errors) = answer.get_array("writeErrors") {
+            if !errors.is_empty() {
+                return Err(ProjectError::Rejected {
+                    sequence: None,
+                    reason: format!("mongodb refused a launch update: {errors:?}"),
+                });
+            }
+        }
+        let matched = answer
+            .get_i32("n")
+            .map(i64::from)
+            .or_else(|_| answer.get_i64("n"))
+            .unwrap_or(0);
+        if matched == expected {
+            return Ok(HashSet::new());
+        }
+        // Some statement lost a race: find which by reading the versions.
+        let ids: Vec<&str> = plans.iter().map(|(_, id, ..)| id.as_str()).collect();
+        let now = self.read_launches(&ids).await?;
+        Ok(plans
+            .iter()
+            .filter(|(_, id, _, plan)| now.get(id) != Some(plan.next()))
+            .map(|(_, id, ..)| id.clone())
+            .collect())
+    }
+
+    /// What applying `events` (sorted, deduplicated) to `current` would
+    /// write, reading from the event store the events missing before them.
+    async fn plan(
+        &self,
+        launch_id: &str,
+        events: &[Envelope<LaunchEvent>],
+        current: Option<LaunchDoc>,
+    ) -> Result<Plan, ProjectError> {
+        let have = current.as_ref().map_or(0, |l| l.version.max(0) as u64);
+        let last = events.last().map_or(0, |e| e.sequence);
+        let mut plan = Plan {
+            have,
+            next: current.clone(),
+            current,
+            inserts: Vec::new(),
+            cancels: Vec::new(),
+            applied: 0,
+            poison: None,
+        };
+        if last <= have {
+            return Ok(plan);
+        }
+        let pending: Vec<&Envelope<LaunchEvent>> =
+            events.iter().filter(|e| e.sequence > have).collect();
+        let contiguous = pending
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.sequence == have + 1 + i as u64);
+        let run: Vec<Result<Envelope<LaunchEvent>, (u64, String)>> = if contiguous {
+            pending.into_iter().cloned().map(Ok).collect()
+        } else {
+            self.read_store(launch_id, have, last).await?
+        };
+        for event in run {
+            let event = match event {
+                Ok(event) => event,
+                Err((sequence, reason)) => {
+                    plan.poison = Some((sequence, reason, false));
+                    break;
+                }
+            };
+            match sales::apply(&mut plan.next, &event) {
+                Ok(None) => {}
+                Ok(Some(BookingChange::Insert(booking))) => plan.inserts.push(booking),
+                Ok(Some(BookingChange::Cancel { booking_id, set })) => {
+                    plan.cancels.push((booking_id, set))
+                }
+                Err(ApplyError::AlreadyApplied { .. }) => continue,
+                Err(error @ ApplyError::Gap { .. }) => {
+                    // The store lacks an event a message carried: only a
+                    // replica's read racing a rebuild's rename can cause it.
+                    // The next try reads again.
+                    plan.poison = Some((event.sequence, error.to_string(), true));
+                    break;
+                }
+                Err(error @ ApplyError::Inconsistent { .. }) => {
+                    plan.poison = Some((event.sequence, error.to_string(), false));
+                    break;
+                }
+            }
+            plan.applied += 1;
+        }
+        Ok(plan)
     }
 
     /// The launch's events after `have`, up to `last`, from the event store;

@@ -94,7 +94,6 @@ impl TestContext {
             sales_database: "unused".into(),
             sales_consumer: "sales".into(),
             sales_batch_size: 100,
-            sales_concurrency: 1,
             sales_ack_wait: Duration::from_secs(2),
             dead_letter_after: 3,
             dead_letter_stream: format!("{}_DEAD", self.stream),

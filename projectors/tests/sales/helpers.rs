@@ -193,7 +193,6 @@ impl World {
             sales_database: self.mongo_name.clone(),
             sales_consumer: "sales".into(),
             sales_batch_size: 200,
-            sales_concurrency: 8,
             sales_ack_wait: Duration::from_secs(2),
             dead_letter_after: 3,
             dead_letter_stream: self.dead_letters.clone(),

@@ -378,3 +378,74 @@ async fn while_mongodb_is_unreachable_events_wait_and_none_is_lost() {
     relay.stop().await;
     world.cleanup().await;
 }
+
+#[tokio::test]
+async fn chunks_of_several_launches_applied_by_racing_replicas_are_applied_once() {
+    let world = World::new().await;
+    let mut launches = Vec::new();
+    for _ in 0..3 {
+        let launch = world.launch(50).await;
+        for seats in 1..=3 {
+            world.book(launch, seats).await;
+        }
+        launches.push(launch.to_string());
+    }
+    let mut groups = Vec::new();
+    for id in &launches {
+        groups.push((id.clone(), store_events(&world, id).await));
+    }
+    let store = SalesStore::new(world.mongo.clone(), world.pool.clone());
+    // The launches exist at their first event, so the chunks take the
+    // batched path (new launches go through the one-launch path).
+    let firsts = groups
+        .iter()
+        .map(|(id, events)| (id.clone(), vec![events[0].clone()]))
+        .collect();
+    for result in store.apply_many(firsts).await {
+        result.expect("the first events");
+    }
+    let stores: Vec<SalesStore> = (0..4)
+        .map(|_| SalesStore::new(world.mongo.clone(), world.pool.clone()))
+        .collect();
+    let runs = stores.iter().enumerate().map(|(i, store)| {
+        // Each replica gets the chunk in another order, some events twice,
+        // one launch's events partly (the rest read from the store).
+        let mut mine: Vec<_> = groups
+            .iter()
+            .map(|(id, events)| {
+                let mut events = events.clone();
+                events.rotate_left(i);
+                if i % 2 == 1 {
+                    events.truncate(2);
+                    events.push(events[0].clone());
+                }
+                (id.clone(), events)
+            })
+            .collect();
+        mine.rotate_left(i);
+        async move { store.apply_many(mine).await }
+    });
+    for results in futures::future::join_all(runs).await {
+        for result in results {
+            result.expect("every replica succeeds");
+        }
+    }
+    // Whatever the interleaving, one last chunk brings every launch to its
+    // head (a replica that saw only part of a run stops early).
+    let all = groups.clone();
+    for result in store.apply_many(all).await {
+        result.expect("the full chunk");
+    }
+    let docs = world.launches().await;
+    for id in &launches {
+        let doc = &docs[id];
+        assert_eq!(
+            (doc.version, doc.seats_booked, doc.free_seats),
+            (4, 6, 44),
+            "launch {id}"
+        );
+        assert_eq!(doc.active_bookings, 3);
+    }
+    assert_eq!(world.bookings().await.len(), 9);
+    world.cleanup().await;
+}
