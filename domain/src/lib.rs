@@ -10,6 +10,7 @@
 pub mod error;
 pub mod launch;
 pub mod policy;
+pub mod profile;
 pub mod rocket;
 
 pub use error::ErrorKind;

@@ -11,6 +11,7 @@ pub mod launch;
 pub mod rocket;
 pub mod subjects;
 pub mod upcast;
+pub mod user;
 
 pub use envelope::{Actor, Envelope, EventMetadata, MetadataError};
 pub use launch::{

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::problem::Problem;
+use crate::revocation::RevocationList;
 
 /// An employee's department.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -120,6 +121,9 @@ pub enum TokenError {
     /// Signed by us but past its expiry.
     #[error("expired token")]
     Expired,
+    /// Signed by us but revoked (its user logged out).
+    #[error("revoked token")]
+    Revoked,
 }
 
 /// A key that cannot be read.
@@ -211,7 +215,16 @@ impl TokenIssuer {
 #[derive(Clone)]
 pub struct TokenVerifier {
     public_key: PublicKey,
-    verified: Arc<Mutex<LruCache<String, (Principal, SystemTime)>>>,
+    verified: Arc<Mutex<LruCache<String, Verified>>>,
+    revocations: RevocationList,
+}
+
+/// A verified token as the cache remembers it.
+#[derive(Debug, Clone)]
+struct Verified {
+    principal: Principal,
+    until: SystemTime,
+    revocation_ids: Vec<String>,
 }
 
 /// How long a verified token is trusted without re-verification.
@@ -234,7 +247,34 @@ impl TokenVerifier {
         Ok(Self {
             public_key,
             verified: Arc::new(Mutex::new(LruCache::new(size))),
+            revocations: RevocationList::synced_empty(),
         })
+    }
+
+    /// Honours the revocations in `revocations` (see
+    /// [`crate::revocation::follow`]). Without this, a verifier knows of no
+    /// revocation: right only for tools and tests.
+    pub fn with_revocations(mut self, revocations: RevocationList) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
+    /// The revocations this verifier honours.
+    pub fn revocations(&self) -> &RevocationList {
+        &self.revocations
+    }
+
+    /// The revocation ids of a token (hex, one per block, the authority
+    /// block's first), when it is one of ours. The auth service revokes a
+    /// token by publishing the first.
+    pub fn revocation_ids(&self, token: &str) -> Result<Vec<String>, TokenError> {
+        let token =
+            Biscuit::from_base64(token.trim(), self.public_key).map_err(|_| TokenError::Invalid)?;
+        Ok(token
+            .revocation_identifiers()
+            .iter()
+            .map(hex::encode)
+            .collect())
     }
 
     /// The principal a token names, if it is ours and not expired.
@@ -245,34 +285,50 @@ impl TokenVerifier {
     /// [`TokenVerifier::verify`] as of `now`.
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Principal, TokenError> {
         let token = token.trim();
-        if let Ok(mut cache) = self.verified.lock() {
-            match cache.get(token) {
-                Some((principal, until)) if now < *until => return Ok(*principal),
+        let cached = match self.verified.lock() {
+            Ok(mut cache) => match cache.get(token) {
+                Some(verified) if now < verified.until => Some(verified.clone()),
                 Some(_) => {
                     cache.pop(token);
+                    None
                 }
-                None => {}
+                None => None,
+            },
+            Err(_) => None,
+        };
+        let verified = match cached {
+            Some(verified) => verified,
+            None => {
+                let verified = self.verify_uncached(token, now)?;
+                if let Ok(mut cache) = self.verified.lock() {
+                    if verified.until > now {
+                        cache.put(token.to_owned(), verified.clone());
+                    }
+                }
+                verified
             }
+        };
+        if verified
+            .revocation_ids
+            .iter()
+            .any(|id| self.revocations.is_revoked(id))
+        {
+            return Err(TokenError::Revoked);
         }
-        let (principal, expires) = self.verify_uncached(token, now)?;
-        if let (Some(expires), Ok(mut cache)) = (expires, self.verified.lock()) {
-            cache.put(
-                token.to_owned(),
-                (principal, expires.min(now + VERIFIED_CACHE_TTL)),
-            );
-        }
-        Ok(principal)
+        Ok(verified.principal)
     }
 
-    /// Full verification: signature, expiry check, facts. Also returns the
-    /// token's expiry when it states one.
-    fn verify_uncached(
-        &self,
-        token: &str,
-        now: SystemTime,
-    ) -> Result<(Principal, Option<SystemTime>), TokenError> {
+    /// Full verification: signature, expiry check, facts. The result may be
+    /// cached until `until` (the token's expiry, at most
+    /// [`VERIFIED_CACHE_TTL`] from now; now for a token without expiry).
+    fn verify_uncached(&self, token: &str, now: SystemTime) -> Result<Verified, TokenError> {
         let token =
             Biscuit::from_base64(token, self.public_key).map_err(|_| TokenError::Invalid)?;
+        let revocation_ids = token
+            .revocation_identifiers()
+            .iter()
+            .map(hex::encode)
+            .collect();
         let mut authorizer = AuthorizerBuilder::new()
             .fact(biscuit_auth::macros::fact!("time({now})", now = now))
             .map_err(|_| TokenError::Invalid)?
@@ -318,7 +374,15 @@ impl TokenVerifier {
             user_id: user.parse().map_err(|_| TokenError::Invalid)?,
             role: Role::parse(role, department).ok_or(TokenError::Invalid)?,
         };
-        Ok((principal, expiries.first().map(|(t,)| *t)))
+        let until = expiries
+            .first()
+            .map(|(t,)| (*t).min(now + VERIFIED_CACHE_TTL))
+            .unwrap_or(now);
+        Ok(Verified {
+            principal,
+            until,
+            revocation_ids,
+        })
     }
 
     /// The principal of a request's `Authorization: Bearer` header.
@@ -443,6 +507,35 @@ mod tests {
             verifier.verify_at(&token, now + Duration::from_secs(11)),
             Err(TokenError::Expired)
         );
+    }
+
+    #[test]
+    fn a_revoked_token_is_refused_even_when_cached() {
+        let (issuer, verifier) = pair();
+        let revocations = RevocationList::new();
+        let verifier = verifier.with_revocations(revocations.clone());
+        let principal = Principal {
+            user_id: Uuid::now_v7(),
+            role: Role::Agency,
+        };
+        let token = issuer.issue(&principal, Duration::from_secs(600));
+        let other = issuer.issue(&principal, Duration::from_secs(600));
+        assert_eq!(
+            verifier.verify(&token),
+            Ok(principal),
+            "verified and cached"
+        );
+        let ids = verifier.revocation_ids(&token).unwrap();
+        assert!(!ids.is_empty());
+        assert_ne!(
+            ids,
+            verifier.revocation_ids(&other).unwrap(),
+            "ids are per token"
+        );
+        revocations.revoke(&ids[0], SystemTime::now() + Duration::from_secs(600));
+        assert_eq!(verifier.verify(&token), Err(TokenError::Revoked));
+        assert_eq!(verifier.verify(&other), Ok(principal), "only that token");
+        assert_eq!(verifier.revocation_ids("garbage"), Err(TokenError::Invalid));
     }
 
     #[test]

@@ -8,7 +8,9 @@ pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod problem;
+pub mod revocation;
 pub mod telemetry;
 
 pub use auth::{Department, Principal, Role, TokenIssuer, TokenVerifier};
 pub use problem::{FieldError, Problem};
+pub use revocation::RevocationList;

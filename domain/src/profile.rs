@@ -1,0 +1,304 @@
+//! Rules for users' profiles and emails, shared by the auth service (at
+//! registration) and the command-api (`PUT /v1/profiles/me`).
+//!
+//! Validation returns every problem at once as `(field path, message)`
+//! pairs, so an API can answer with one 422 naming each field.
+
+use chrono::NaiveDate;
+use events::user::{
+    AgencyProfile, Contact, EmployeeProfile, PostalAddress, Profile, TravelerProfile,
+};
+
+/// Longest name, legal name or address line accepted.
+pub const MAX_TEXT: usize = 200;
+/// Longest email accepted (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+/// Youngest age at which someone may hold a traveler account.
+pub const MIN_TRAVELER_AGE: u32 = 18;
+/// Oldest plausible age of a traveler.
+pub const MAX_TRAVELER_AGE: u32 = 120;
+
+/// One invalid field: its path (`profile.full_name`) and what is wrong.
+pub type FieldProblem = (String, String);
+
+/// The normalized form of an email: trimmed and lower-cased. Errs with a
+/// message when it is not a plausible address (`local@domain.tld`, no
+/// spaces, at most [`MAX_EMAIL`] characters).
+pub fn normalize_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("is required".into());
+    }
+    if email.chars().count() > MAX_EMAIL {
+        return Err(format!("must be at most {MAX_EMAIL} characters"));
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces".into());
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err("must be an email address like name@example.com".into());
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+        return Err("must be an email address like name@example.com".into());
+    }
+    Ok(email)
+}
+
+/// Every problem with `profile`, as of `today` (for ages).
+pub fn validate_profile(profile: &Profile, today: NaiveDate) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    match profile {
+        Profile::Traveler(traveler) => validate_traveler(traveler, today, &mut problems),
+        Profile::Agency(agency) => validate_agency(agency, &mut problems),
+        Profile::Employee(employee) => validate_employee(employee, &mut problems),
+    }
+    problems
+}
+
+fn validate_traveler(profile: &TravelerProfile, today: NaiveDate, out: &mut Vec<FieldProblem>) {
+    text("profile.full_name", &profile.full_name, out);
+    match today.years_since(profile.birth_date) {
+        None => out.push(("profile.birth_date".into(), "must be in the past".into())),
+        Some(age) if age < MIN_TRAVELER_AGE => out.push((
+            "profile.birth_date".into(),
+            format!("a traveler must be at least {MIN_TRAVELER_AGE} years old"),
+        )),
+        Some(age) if age > MAX_TRAVELER_AGE => out.push((
+            "profile.birth_date".into(),
+            "is not a plausible birth date".into(),
+        )),
+        Some(_) => {}
+    }
+}
+
+fn validate_agency(profile: &AgencyProfile, out: &mut Vec<FieldProblem>) {
+    text("profile.legal_name", &profile.legal_name, out);
+    validate_tax_id(&profile.tax_id, out);
+    validate_address(&profile.address, out);
+    validate_contact(&profile.contact, out);
+}
+
+fn validate_employee(profile: &EmployeeProfile, out: &mut Vec<FieldProblem>) {
+    text("profile.full_name", &profile.full_name, out);
+}
+
+fn validate_tax_id(tax_id: &str, out: &mut Vec<FieldProblem>) {
+    let tax_id = tax_id.trim();
+    let ok = (4..=32).contains(&tax_id.len())
+        && tax_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ' ' | '/'));
+    if !ok {
+        out.push((
+            "profile.tax_id".into(),
+            "must be 4 to 32 letters, digits, spaces, dots, dashes or slashes".into(),
+        ));
+    }
+}
+
+fn validate_address(address: &PostalAddress, out: &mut Vec<FieldProblem>) {
+    text("profile.address.line1", &address.line1, out);
+    if let Some(line2) = &address.line2 {
+        if line2.chars().count() > MAX_TEXT {
+            out.push((
+                "profile.address.line2".into(),
+                format!("must be at most {MAX_TEXT} characters"),
+            ));
+        }
+    }
+    text("profile.address.city", &address.city, out);
+    let postal = address.postal_code.trim();
+    if postal.is_empty() || postal.len() > 16 {
+        out.push((
+            "profile.address.postal_code".into(),
+            "must be 1 to 16 characters".into(),
+        ));
+    }
+    let country = &address.country;
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+        out.push((
+            "profile.address.country".into(),
+            "must be an ISO 3166-1 alpha-2 code in capitals, like ES".into(),
+        ));
+    }
+}
+
+fn validate_contact(contact: &Contact, out: &mut Vec<FieldProblem>) {
+    text("profile.contact.name", &contact.name, out);
+    if let Err(message) = normalize_email(&contact.email) {
+        out.push(("profile.contact.email".into(), message));
+    }
+    let digits = contact.phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = contact
+        .phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    if !allowed || !(6..=15).contains(&digits) {
+        out.push((
+            "profile.contact.phone".into(),
+            "must be a phone number of 6 to 15 digits, like +34 600 000 000".into(),
+        ));
+    }
+}
+
+/// A required, bounded piece of text.
+fn text(field: &str, value: &str, out: &mut Vec<FieldProblem>) {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        out.push((field.into(), "is required".into()));
+    } else if trimmed.chars().count() > MAX_TEXT {
+        out.push((
+            field.into(),
+            format!("must be at most {MAX_TEXT} characters"),
+        ));
+    } else if trimmed.chars().any(char::is_control) {
+        out.push((field.into(), "must not contain control characters".into()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn fields(problems: &[FieldProblem]) -> Vec<&str> {
+        problems.iter().map(|(f, _)| f.as_str()).collect()
+    }
+
+    fn agency() -> AgencyProfile {
+        AgencyProfile {
+            legal_name: "Orbit Travel S.L.".into(),
+            tax_id: "B-12345678".into(),
+            address: PostalAddress {
+                line1: "Gran Via 1".into(),
+                line2: None,
+                city: "Madrid".into(),
+                postal_code: "28013".into(),
+                country: "ES".into(),
+            },
+            contact: Contact {
+                name: "Marta Ruiz".into(),
+                email: "marta@orbit.example".into(),
+                phone: "+34 600 000 000".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalize_email("  Ada.Lovelace@Example.COM "),
+            Ok("ada.lovelace@example.com".into())
+        );
+    }
+
+    #[test]
+    fn implausible_emails_are_refused() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada @example.com",
+            "ada@exa mple.com",
+            "ada@-example.com",
+            "ada@example..com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(normalize_email(&long).is_err());
+    }
+
+    #[test]
+    fn a_traveler_must_be_an_adult_with_a_name() {
+        let today = day(2026, 11, 25);
+        let ok = Profile::Traveler(TravelerProfile {
+            full_name: "Ada Lovelace".into(),
+            birth_date: day(2008, 11, 25),
+        });
+        assert!(
+            validate_profile(&ok, today).is_empty(),
+            "18 today is enough"
+        );
+        let young = Profile::Traveler(TravelerProfile {
+            full_name: "  ".into(),
+            birth_date: day(2008, 11, 26),
+        });
+        assert_eq!(
+            fields(&validate_profile(&young, today)),
+            ["profile.full_name", "profile.birth_date"]
+        );
+        let unborn = Profile::Traveler(TravelerProfile {
+            full_name: "X".into(),
+            birth_date: day(2027, 1, 1),
+        });
+        assert_eq!(
+            fields(&validate_profile(&unborn, today)),
+            ["profile.birth_date"]
+        );
+        let ancient = Profile::Traveler(TravelerProfile {
+            full_name: "X".into(),
+            birth_date: day(1900, 1, 1),
+        });
+        assert_eq!(
+            fields(&validate_profile(&ancient, today)),
+            ["profile.birth_date"]
+        );
+    }
+
+    #[test]
+    fn an_agency_needs_its_legal_data() {
+        let today = day(2026, 11, 25);
+        assert!(validate_profile(&Profile::Agency(agency()), today).is_empty());
+        let mut bad = agency();
+        bad.legal_name = String::new();
+        bad.tax_id = "x".into();
+        bad.address.country = "es".into();
+        bad.address.postal_code = String::new();
+        bad.contact.email = "nope".into();
+        bad.contact.phone = "call me".into();
+        assert_eq!(
+            fields(&validate_profile(&Profile::Agency(bad), today)),
+            [
+                "profile.legal_name",
+                "profile.tax_id",
+                "profile.address.postal_code",
+                "profile.address.country",
+                "profile.contact.email",
+                "profile.contact.phone",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_is_bounded() {
+        let profile = Profile::Employee(EmployeeProfile {
+            full_name: "n".repeat(MAX_TEXT + 1),
+        });
+        assert_eq!(
+            fields(&validate_profile(&profile, day(2026, 1, 1))),
+            ["profile.full_name"]
+        );
+        let profile = Profile::Employee(EmployeeProfile {
+            full_name: "Grace\u{0007}".into(),
+        });
+        assert_eq!(
+            fields(&validate_profile(&profile, day(2026, 1, 1))),
+            ["profile.full_name"]
+        );
+    }
+}
