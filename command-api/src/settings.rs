@@ -21,6 +21,9 @@ pub struct Settings {
     pub run_migrations: bool,
     /// `AUTH_PUBLIC_KEY`: hex Ed25519 public key of the auth service.
     pub auth_public_key: String,
+    /// `NATS_URL` (`nats://127.0.0.1:4222`): where token revocations are
+    /// followed (see `platform::revocation`).
+    pub nats_url: String,
     /// `SNAPSHOT_EVERY` (100): events between two snapshots of an aggregate.
     pub snapshot_every: u64,
     /// `AGGREGATE_CACHE_SIZE` (10000): aggregates kept in memory per type.
@@ -54,6 +57,7 @@ impl Settings {
             )?),
             run_migrations: config::parse("RUN_MIGRATIONS", true)?,
             auth_public_key: config::required("AUTH_PUBLIC_KEY")?,
+            nats_url: config::string("NATS_URL", "nats://127.0.0.1:4222"),
             snapshot_every: config::parse("SNAPSHOT_EVERY", 100)?,
             aggregate_cache_size: config::parse("AGGREGATE_CACHE_SIZE", 10_000)?,
             command_max_attempts: config::parse("COMMAND_MAX_ATTEMPTS", 20)?,

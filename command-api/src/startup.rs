@@ -121,8 +121,11 @@ impl Application {
                 .context("applying database migrations")?;
         }
         fill_pool(&pool, settings.database_max_connections).await;
+        let revocations =
+            platform::revocation::start_following(&settings.nats_url, "command-api").await?;
         let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
-            .context("AUTH_PUBLIC_KEY")?;
+            .context("AUTH_PUBLIC_KEY")?
+            .with_revocations(revocations);
         let store_config = StoreConfig {
             snapshot_every: settings.snapshot_every,
             cache_capacity: settings.aggregate_cache_size,

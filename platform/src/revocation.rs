@@ -146,6 +146,22 @@ pub async fn publish(
     Ok(())
 }
 
+/// Connects to NATS at `nats_url` (in the background: a service starts while
+/// NATS is still coming up) and follows the revocations stream into a new
+/// list, on the current runtime. The list reports [`RevocationList::is_synced`]
+/// once it has caught up; services gate `/ready` on it.
+pub async fn start_following(nats_url: &str, app_name: &str) -> anyhow::Result<RevocationList> {
+    let client = async_nats::ConnectOptions::new()
+        .name(format!("{app_name}-revocations"))
+        .retry_on_initial_connect()
+        .connect(nats_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("NATS_URL {nats_url}: {e}"))?;
+    let list = RevocationList::new();
+    tokio::spawn(follow(client, list.clone()));
+    Ok(list)
+}
+
 /// Follows the revocations stream into `list` until the process ends:
 /// replays it from the start, marks the list synced once it has read what
 /// the stream held when it began, then applies new revocations as they come.

@@ -16,6 +16,9 @@ pub struct Settings {
     pub sales_database: String,
     /// `AUTH_PUBLIC_KEY`: hex Ed25519 public key of the auth service.
     pub auth_public_key: String,
+    /// `NATS_URL` (`nats://127.0.0.1:4222`): where token revocations are
+    /// followed (see `platform::revocation`).
+    pub nats_url: String,
     /// `READ_YOUR_WRITES_MAX_WAIT_MS` (2000): the longest a request waits for
     /// the read model to reach the version a client asked for.
     pub read_your_writes_max_wait: Duration,
@@ -39,6 +42,7 @@ impl Settings {
             mongodb_uri: config::string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI),
             sales_database: config::string("MONGODB_SALES_DB", read_models::sales::DATABASE),
             auth_public_key: config::required("AUTH_PUBLIC_KEY")?,
+            nats_url: config::string("NATS_URL", "nats://127.0.0.1:4222"),
             read_your_writes_max_wait: Duration::from_millis(config::parse(
                 "READ_YOUR_WRITES_MAX_WAIT_MS",
                 2_000,

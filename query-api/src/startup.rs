@@ -48,8 +48,11 @@ impl Application {
             .await
             .context("MONGODB_URI is not a valid MongoDB connection string")?;
         let store = SalesStore::new(client.database(&settings.sales_database));
+        let revocations =
+            platform::revocation::start_following(&settings.nats_url, "query-api").await?;
         let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
-            .context("AUTH_PUBLIC_KEY")?;
+            .context("AUTH_PUBLIC_KEY")?
+            .with_revocations(revocations);
         let metrics = Metrics::new("query-api");
         let state = web::Data::new(AppState {
             store,

@@ -65,6 +65,30 @@ pub async fn create_test_database() -> String {
     url_of_database(&base, &name)
 }
 
+/// Revokes `token` (signed by the key whose public half is
+/// `public_key_hex`) the way the auth service does on logout: publishes its
+/// revocation to the real NATS JetStream stream every service follows.
+pub async fn revoke_token(token: &str, public_key_hex: &str, user_id: Uuid) {
+    let verifier =
+        platform::TokenVerifier::from_public_key_hex(public_key_hex).expect("a valid public key");
+    let ids = verifier.revocation_ids(token).expect("a token of that key");
+    let client = async_nats::connect(nats_url())
+        .await
+        .expect("connecting to NATS");
+    let jetstream = async_nats::jetstream::new(client);
+    platform::revocation::ensure_stream(&jetstream)
+        .await
+        .expect("the revocations stream");
+    let revocation = platform::revocation::Revocation {
+        revocation_id: ids[0].clone(),
+        user_id,
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+    };
+    platform::revocation::publish(&jetstream, &revocation)
+        .await
+        .expect("publishing a revocation");
+}
+
 /// Polls `condition` every 20 ms until it holds; panics after `timeout`
 /// naming `what`.
 pub async fn wait_for<F, Fut>(timeout: Duration, what: &str, mut condition: F)

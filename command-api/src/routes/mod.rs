@@ -46,18 +46,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// `GET /ready`: 200 when the event store answers, else 503.
+/// `GET /ready`: 200 when the event store answers and the token revocations
+/// have been read, else 503.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, description = "Dependencies answer"), (status = 503, description = "The database does not answer")))]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match sqlx::query("SELECT 1").execute(&state.pool).await {
-        Ok(_) => {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "postgres": "up" }))
-        }
+    responses((status = 200, description = "Dependencies answer"), (status = 503, description = "The database does not answer, or revocations are not synced yet")))]
+pub async fn ready(
+    state: web::Data<AppState>,
+    verifier: web::Data<platform::TokenVerifier>,
+) -> HttpResponse {
+    let postgres = match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => true,
         Err(error) => {
             tracing::warn!(%error, "readiness: database unavailable");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "postgres": "down" }))
+            false
         }
+    };
+    let revocations = verifier.revocations().is_synced();
+    let body = serde_json::json!({
+        "status": if postgres && revocations { "ready" } else { "unavailable" },
+        "postgres": if postgres { "up" } else { "down" },
+        "revocations": if revocations { "synced" } else { "syncing" },
+    });
+    if postgres && revocations {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }

@@ -1,7 +1,9 @@
 //! `/health`, `/ready`, `/metrics`, `/openapi.json`, unknown routes, and the
 //! request and correlation ids every response carries.
 
-use crate::helpers::{spawn_app, Body};
+use std::time::Duration;
+
+use crate::helpers::{spawn_app, wait_for, Body};
 
 #[tokio::test]
 async fn health_answers_200_ok() {
@@ -14,14 +16,19 @@ async fn health_answers_200_ok() {
 }
 
 #[tokio::test]
-async fn ready_answers_200_when_the_event_store_answers() {
+async fn ready_answers_200_when_the_event_store_answers_and_revocations_are_synced() {
     let app = spawn_app().await;
 
+    // Ready once the token revocations have been read from NATS.
+    wait_for(Duration::from_secs(10), "/ready to answer 200", || async {
+        app.get("/ready").await.status == 200
+    })
+    .await;
     let response = app.get("/ready").await;
 
-    response.assert_status(200);
     assert_eq!(response.json["status"], "ready");
     assert_eq!(response.json["postgres"], "up");
+    assert_eq!(response.json["revocations"], "synced");
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ pub fn test_settings(database_url: &str, public_key_hex: &str) -> Settings {
         database_acquire_timeout: Duration::from_secs(10),
         run_migrations: true,
         auth_public_key: public_key_hex.to_owned(),
+        nats_url: testkit::nats_url(),
         snapshot_every: 100,
         aggregate_cache_size: 10_000,
         command_max_attempts: 20,

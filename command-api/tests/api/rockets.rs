@@ -203,3 +203,36 @@ async fn only_operations_employees_register_rockets() {
     }
     assert_eq!(app.event_count().await, 0);
 }
+
+#[tokio::test]
+async fn a_token_revoked_by_a_logout_is_refused_and_nothing_is_registered() {
+    let app = spawn_app().await;
+    let (ops_id, ops) = app.token(OPERATIONS);
+    let body = json!({ "name": "Selene V", "capacity": 6, "range": "moon" });
+    app.post_json("/v1/rockets", &ops, &body, &[])
+        .await
+        .assert_status(201);
+
+    testkit::revoke_token(&ops, &app.public_key_hex, ops_id).await;
+
+    crate::helpers::wait_for(
+        std::time::Duration::from_secs(10),
+        "the revoked token to be refused",
+        || async {
+            app.post_json("/v1/rockets", &ops, &json!({}), &[])
+                .await
+                .status
+                == 401
+        },
+    )
+    .await;
+    let refused = app.post_json("/v1/rockets", &ops, &body, &[]).await;
+    refused.assert_problem(401, "unauthorized");
+    assert!(refused.text.contains("revoked"), "{}", refused.text);
+    let rockets: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'Rocket'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("counting rockets");
+    assert_eq!(rockets, 1, "the refused request registered nothing");
+}

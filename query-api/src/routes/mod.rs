@@ -21,16 +21,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// `GET /ready`: 200 when MongoDB answers a ping, else 503.
+/// `GET /ready`: 200 when MongoDB answers a ping and the token revocations
+/// have been read, else 503.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, description = "MongoDB answers"), (status = 503, description = "MongoDB does not answer")))]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "mongo": "up" })),
+    responses((status = 200, description = "MongoDB answers"), (status = 503, description = "MongoDB does not answer, or revocations are not synced yet")))]
+pub async fn ready(
+    state: web::Data<AppState>,
+    verifier: web::Data<platform::TokenVerifier>,
+) -> HttpResponse {
+    let mongo = match state.store.ping().await {
+        Ok(()) => true,
         Err(error) => {
             tracing::warn!(%error, "readiness: MongoDB unavailable");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "mongo": "down" }))
+            false
         }
+    };
+    let revocations = verifier.revocations().is_synced();
+    let body = serde_json::json!({
+        "status": if mongo && revocations { "ready" } else { "unavailable" },
+        "mongo": if mongo { "up" } else { "down" },
+        "revocations": if revocations { "synced" } else { "syncing" },
+    });
+    if mongo && revocations {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }

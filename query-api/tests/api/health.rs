@@ -1,18 +1,57 @@
 //! `/health`, `/ready`, `/metrics`, `/openapi.json`, and a MongoDB that does
 //! not answer.
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use std::time::Duration;
+
+use platform::Role;
+
+use crate::helpers::{spawn_app, spawn_app_with, wait_for};
 
 #[tokio::test]
-async fn health_and_ready_answer_200_when_mongodb_answers() {
+async fn health_and_ready_answer_200_when_mongodb_answers_and_revocations_are_synced() {
     let app = spawn_app().await;
 
     app.get("/health").await.assert_status(200);
+    // Ready once the token revocations have been read from NATS.
+    wait_for(Duration::from_secs(10), "/ready to answer 200", || async {
+        app.get("/ready").await.status == 200
+    })
+    .await;
     let ready = app.get("/ready").await;
 
-    ready.assert_status(200);
     assert_eq!(ready.json["status"], "ready");
     assert_eq!(ready.json["mongo"], "up");
+    assert_eq!(ready.json["revocations"], "synced");
+}
+
+#[tokio::test]
+async fn a_token_revoked_by_a_logout_is_refused() {
+    let app = spawn_app().await;
+    let (user_id, token) = app.token(Role::Traveler);
+    let (_, other) = app.token(Role::Traveler);
+    app.get_with("/v1/me/bookings", Some(&token), &[])
+        .await
+        .assert_status(200);
+
+    testkit::revoke_token(&token, &app.public_key_hex, user_id).await;
+
+    wait_for(
+        Duration::from_secs(10),
+        "the revoked token to be refused",
+        || async {
+            app.get_with("/v1/me/bookings", Some(&token), &[])
+                .await
+                .status
+                == 401
+        },
+    )
+    .await;
+    let refused = app.get_with("/v1/me/bookings", Some(&token), &[]).await;
+    refused.assert_problem(401, "unauthorized");
+    assert!(refused.text.contains("revoked"), "{}", refused.text);
+    app.get_with("/v1/me/bookings", Some(&other), &[])
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]

@@ -36,6 +36,7 @@ pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
         mongodb_uri: mongodb_uri(),
         sales_database: database.to_owned(),
         auth_public_key: public_key_hex.to_owned(),
+        nats_url: testkit::nats_url(),
         read_your_writes_max_wait: Duration::from_millis(2_000),
         listing_cache_ttl: Duration::from_millis(1_000),
         listing_cache_size: 1_024,
@@ -54,6 +55,8 @@ pub struct TestApp {
     pub issuer: TokenIssuer,
     /// HTTP client.
     pub client: reqwest::Client,
+    /// The key the API verifies tokens with.
+    pub public_key_hex: String,
 }
 
 /// A query API on a fresh database with the default test settings.
@@ -91,6 +94,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         database,
         issuer,
         client,
+        public_key_hex: public,
     }
 }
 
@@ -232,21 +236,7 @@ async fn save(database: &Database, launch: &LaunchFixture) {
         .expect("saving a launch");
 }
 
-/// Waits until `condition` holds, polling, or fails the test after `timeout`.
-pub async fn wait_for<F, Fut>(timeout: Duration, what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+pub use testkit::wait_for;
 
 /// Now, at MongoDB's precision (milliseconds).
 pub fn now() -> DateTime<Utc> {
