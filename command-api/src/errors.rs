@@ -1,7 +1,7 @@
 //! Maps refusals and failures to problem responses, in one place.
 
 use cqrs_es::AggregateError;
-use domain::{ErrorKind, LaunchError, RocketError};
+use domain::{ErrorKind, LaunchError, ProfileError, RocketError};
 use platform::{FieldError, Problem};
 
 /// A domain refusal, seen from the web layer.
@@ -35,6 +35,18 @@ impl Refusal for RocketError {
     }
     fn field(&self) -> Option<String> {
         RocketError::field(self).map(str::to_owned)
+    }
+}
+
+impl Refusal for ProfileError {
+    fn kind(&self) -> ErrorKind {
+        ProfileError::kind(self)
+    }
+    fn code(&self) -> &'static str {
+        ProfileError::code(self)
+    }
+    fn field(&self) -> Option<String> {
+        self.fields().into_iter().next().map(|(field, _)| field)
     }
 }
 

@@ -21,7 +21,7 @@ impl Modify for BearerAuth {
 /// The command API's OpenAPI description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Astro Bookings command API", description = "The write side: rockets, launches, bookings. Errors are RFC 9457 problem+json."),
+    info(title = "Astro Bookings command API", description = "The write side: rockets, launches, bookings, profiles. Errors are RFC 9457 problem+json."),
     paths(
         routes::ready,
         routes::rockets::register,
@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         routes::launches::launched,
         routes::bookings::book,
         routes::bookings::cancel,
+        routes::profiles::update_mine,
     ),
     modifiers(&BearerAuth)
 )]

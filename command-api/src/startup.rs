@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use domain::{Launch, Rocket};
+use domain::{Launch, Rocket, UserProfile};
 use platform::metrics::Metrics;
 use platform::TokenVerifier;
 use secrecy::ExposeSecret;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub launches: PgEventStore<Launch>,
     /// Rocket aggregates.
     pub rockets: PgEventStore<Rocket>,
+    /// Users' profiles.
+    pub profiles: PgEventStore<UserProfile>,
     /// Conflict retries.
     pub retry: RetryPolicy,
 }
@@ -147,7 +149,9 @@ impl Application {
         let state = web::Data::new(AppState {
             launches: PgEventStore::new(pool.clone(), store_config)
                 .with_metrics(commands_total.clone()),
-            rockets: PgEventStore::new(pool.clone(), store_config).with_metrics(commands_total),
+            rockets: PgEventStore::new(pool.clone(), store_config)
+                .with_metrics(commands_total.clone()),
+            profiles: PgEventStore::new(pool.clone(), store_config).with_metrics(commands_total),
             pool,
             retry: RetryPolicy {
                 attempts: settings.command_max_attempts,

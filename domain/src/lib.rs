@@ -15,4 +15,5 @@ pub mod rocket;
 
 pub use error::ErrorKind;
 pub use launch::{BookingRecord, Launch, LaunchCommand, LaunchError, LaunchStatus, RocketSpec};
+pub use profile::{ProfileCommand, ProfileError, UserProfile};
 pub use rocket::{Rocket, RocketCommand, RocketError};

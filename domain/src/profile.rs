@@ -3,11 +3,21 @@
 //!
 //! Validation returns every problem at once as `(field path, message)`
 //! pairs, so an API can answer with one 422 naming each field.
+//!
+//! [`UserProfile`] is the `Profile` aggregate (id = user id) behind
+//! `PUT /v1/profiles/me`.
 
 use chrono::NaiveDate;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
 use events::user::{
     AgencyProfile, Contact, EmployeeProfile, PostalAddress, Profile, TravelerProfile,
 };
+use events::{ProfileEvent, ProfileUpdated};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ErrorKind;
 
 /// Longest name, legal name or address line accepted.
 pub const MAX_TEXT: usize = 200;
@@ -150,6 +160,167 @@ fn validate_contact(contact: &Contact, out: &mut Vec<FieldProblem>) {
     }
 }
 
+/// The `Profile` aggregate: a user's profile as they last changed it. The
+/// aggregate id is the user id. `Default` is "never changed since
+/// registration" (what they registered with lives in the auth service and
+/// reaches the profiles projector as `UserRegistered`).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserProfile {
+    current: Option<Profile>,
+}
+
+/// Commands to a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProfileCommand {
+    /// Replace one's own profile.
+    Update {
+        /// The user (from their token), the aggregate id.
+        user_id: Uuid,
+        /// What kind of user they are (from their token): `traveler`,
+        /// `agency` or `employee`; the profile must be of that kind.
+        kind: &'static str,
+        /// The new profile.
+        profile: Profile,
+        /// Today, for age rules.
+        today: NaiveDate,
+    },
+}
+
+/// Why a profile command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// A profile of another kind than the user's.
+    #[error("a {user} can only have a {user} profile, not a {given} one")]
+    WrongKind {
+        /// The user's kind.
+        user: &'static str,
+        /// The profile's kind.
+        given: &'static str,
+    },
+    /// Fields that break the rules.
+    #[error("the profile is invalid")]
+    Invalid(Vec<FieldProblem>),
+}
+
+impl ProfileError {
+    /// How the outside world should read this refusal.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Invalid
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::WrongKind { .. } => "wrong-profile-kind",
+            Self::Invalid(_) => "invalid-profile",
+        }
+    }
+
+    /// Every invalid field as `(path, message)`.
+    pub fn fields(&self) -> Vec<FieldProblem> {
+        match self {
+            Self::WrongKind { .. } => vec![("profile.kind".into(), self.to_string())],
+            Self::Invalid(problems) => problems.clone(),
+        }
+    }
+}
+
+impl UserProfile {
+    /// The profile as last changed, if it ever was.
+    pub fn current(&self) -> Option<&Profile> {
+        self.current.as_ref()
+    }
+
+    /// The events a command produces, or why it is refused. Pure. Setting
+    /// the profile it already has produces nothing.
+    pub fn decide(&self, command: ProfileCommand) -> Result<Vec<ProfileEvent>, ProfileError> {
+        match command {
+            ProfileCommand::Update {
+                user_id,
+                kind,
+                profile,
+                today,
+            } => {
+                if profile.kind() != kind {
+                    return Err(ProfileError::WrongKind {
+                        user: kind,
+                        given: profile.kind(),
+                    });
+                }
+                let profile = trimmed(profile);
+                let problems = validate_profile(&profile, today);
+                if !problems.is_empty() {
+                    return Err(ProfileError::Invalid(problems));
+                }
+                if self.current.as_ref() == Some(&profile) {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![ProfileEvent::ProfileUpdated(ProfileUpdated {
+                    user_id,
+                    profile,
+                })])
+            }
+        }
+    }
+}
+
+impl Aggregate for UserProfile {
+    const TYPE: &'static str = "Profile";
+    type Command = ProfileCommand;
+    type Event = ProfileEvent;
+    type Error = ProfileError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            ProfileEvent::ProfileUpdated(updated) => self.current = Some(updated.profile),
+        }
+    }
+}
+
+/// The profile with surrounding spaces removed from its text and the
+/// contact email normalized, as it is stored.
+pub fn trimmed(profile: Profile) -> Profile {
+    let t = |s: String| s.trim().to_owned();
+    match profile {
+        Profile::Traveler(p) => Profile::Traveler(TravelerProfile {
+            full_name: t(p.full_name),
+            birth_date: p.birth_date,
+        }),
+        Profile::Employee(p) => Profile::Employee(EmployeeProfile {
+            full_name: t(p.full_name),
+        }),
+        Profile::Agency(p) => Profile::Agency(AgencyProfile {
+            legal_name: t(p.legal_name),
+            tax_id: t(p.tax_id),
+            address: PostalAddress {
+                line1: t(p.address.line1),
+                line2: p.address.line2.map(t).filter(|s| !s.is_empty()),
+                city: t(p.address.city),
+                postal_code: t(p.address.postal_code),
+                country: t(p.address.country),
+            },
+            contact: Contact {
+                name: t(p.contact.name),
+                email: normalize_email(&p.contact.email).unwrap_or(p.contact.email),
+                phone: t(p.contact.phone),
+            },
+        }),
+    }
+}
+
 /// A required, bounded piece of text.
 fn text(field: &str, value: &str, out: &mut Vec<FieldProblem>) {
     let trimmed = value.trim();
@@ -282,6 +453,56 @@ mod tests {
                 "profile.contact.phone",
             ]
         );
+    }
+
+    fn update(profile: Profile, kind: &'static str) -> ProfileCommand {
+        ProfileCommand::Update {
+            user_id: Uuid::nil(),
+            kind,
+            profile,
+            today: day(2026, 11, 25),
+        }
+    }
+
+    #[test]
+    fn an_update_records_the_trimmed_profile_and_a_repeat_records_nothing() {
+        let mut aggregate = UserProfile::default();
+        let mut given = agency();
+        given.legal_name = "  Orbit Travel S.L. ".into();
+        given.contact.email = " Marta@Orbit.Example".into();
+        given.address.line2 = Some("  ".into());
+        let events = aggregate
+            .decide(update(Profile::Agency(given.clone()), "agency"))
+            .unwrap();
+        let [ProfileEvent::ProfileUpdated(updated)] = events.as_slice() else {
+            panic!("one ProfileUpdated expected, got {events:?}");
+        };
+        assert_eq!(updated.profile, Profile::Agency(agency()));
+        aggregate.apply(events[0].clone());
+        assert_eq!(aggregate.current(), Some(&Profile::Agency(agency())));
+        assert_eq!(
+            aggregate.decide(update(Profile::Agency(given), "agency")),
+            Ok(vec![]),
+            "the same profile again changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_profile_must_match_the_users_kind_and_rules() {
+        let aggregate = UserProfile::default();
+        let refused = aggregate
+            .decide(update(Profile::Agency(agency()), "traveler"))
+            .unwrap_err();
+        assert_eq!(refused.code(), "wrong-profile-kind");
+        assert_eq!(fields(&refused.fields()), ["profile.kind"]);
+        let mut bad = agency();
+        bad.tax_id = String::new();
+        let refused = aggregate
+            .decide(update(Profile::Agency(bad), "agency"))
+            .unwrap_err();
+        assert_eq!(refused.code(), "invalid-profile");
+        assert_eq!(fields(&refused.fields()), ["profile.tax_id"]);
+        assert_eq!(refused.kind(), ErrorKind::Invalid);
     }
 
     #[test]

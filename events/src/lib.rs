@@ -8,6 +8,7 @@
 
 pub mod envelope;
 pub mod launch;
+pub mod profile;
 pub mod rocket;
 pub mod subjects;
 pub mod upcast;
@@ -18,4 +19,5 @@ pub use launch::{
     BookingCancelled, CancellationReason, Destination, HolderKind, LaunchAborted, LaunchConfirmed,
     LaunchDelayed, LaunchEvent, LaunchLaunched, LaunchScheduled, Passenger, SeatsBooked,
 };
+pub use profile::{ProfileEvent, ProfileUpdated};
 pub use rocket::{RocketEvent, RocketRange, RocketRegistered};

@@ -6,6 +6,7 @@ use crate::startup::AppState;
 
 pub mod bookings;
 pub mod launches;
+pub mod profiles;
 pub mod rockets;
 pub mod support;
 
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/v1")
                 .route("/rockets", web::post().to(rockets::register))
+                .route("/profiles/me", web::put().to(profiles::update_mine))
                 .route("/launches", web::post().to(launches::schedule))
                 .route(
                     "/launches/{launch_id}/confirm",

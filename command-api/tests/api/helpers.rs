@@ -232,6 +232,22 @@ impl TestApp {
             .await
     }
 
+    /// `PUT path` with an optional bearer token and a JSON or raw body.
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Body<'_>) -> ApiResponse {
+        let mut request = self.client.put(format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request = match body {
+            Body::Empty => request,
+            Body::Json(value) => request.json(value),
+            Body::Raw(text) => request
+                .header("Content-Type", "application/json")
+                .body(text.to_owned()),
+        };
+        ApiResponse::read(request.send().await.expect("sending a request")).await
+    }
+
     /// `POST /v1/rockets`.
     pub async fn register_rocket(&self, token: &str, body: &Value) -> ApiResponse {
         self.post_json("/v1/rockets", token, body, &[]).await

@@ -8,5 +8,6 @@ mod health;
 mod helpers;
 mod idempotency;
 mod launches;
+mod profiles;
 mod rockets;
 mod store;
