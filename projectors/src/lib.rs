@@ -1,7 +1,10 @@
-//! The read side's feeders. For now the relay: it drains the transactional
-//! outbox of the event store into NATS JetStream (see [`relay`]).
+//! The read side's feeders: the relay drains the transactional outbox of the
+//! event store into NATS JetStream ([`relay`]); the sales projector builds
+//! the MongoDB `sales` read model ([`sales`]); the profiles projector keeps
+//! users' profiles in Postgres ([`profiles`]).
 
 pub mod metrics;
+pub mod profiles;
 pub mod relay;
 pub mod sales;
 pub mod settings;

@@ -1,6 +1,6 @@
 //! The projectors process.
 //!
-//! - `projectors serve [relay] [sales]`: runs the named components (all of
+//! - `projectors serve [relay] [sales] [profiles]`: runs the named components (all of
 //!   them when none is named) until SIGTERM or SIGINT (graceful: the batch
 //!   in flight is finished or rolled back). `projectors relay` and
 //!   `projectors sales` are `serve relay` and `serve sales`.
@@ -14,8 +14,8 @@ use projectors::settings::Component;
 use projectors::{Application, Settings};
 use secrecy::ExposeSecret;
 
-const USAGE: &str = "usage: projectors serve [relay] [sales]
-       projectors relay | projectors sales     (one component)
+const USAGE: &str = "usage: projectors serve [relay] [sales] [profiles]
+       projectors relay | sales | profiles      (one component)
        projectors rebuild sales                (rebuild the read model from the event store)";
 
 #[actix_web::main]

@@ -12,17 +12,21 @@ pub enum Component {
     Relay,
     /// The sales projector (Mongo `sales`).
     Sales,
+    /// The profiles projector (Postgres `travelers`, `agencies`,
+    /// `employees`).
+    Profiles,
 }
 
 impl Component {
     /// Every component, in the order they start.
-    pub const ALL: [Component; 2] = [Component::Relay, Component::Sales];
+    pub const ALL: [Component; 3] = [Component::Relay, Component::Sales, Component::Profiles];
 
     /// Its name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Relay => "relay",
             Self::Sales => "sales",
+            Self::Profiles => "profiles",
         }
     }
 
@@ -83,8 +87,18 @@ pub struct Settings {
     /// `DEAD_LETTER_STREAM` (`ASTRO_DEAD_LETTERS`): where dead letters are
     /// kept, on subjects `<EVENTS_SUBJECT_PREFIX>-dead.<projection>.<aggregate id>`.
     pub dead_letter_stream: String,
-    /// The components to run (`projectors serve [relay] [sales]`; all when
-    /// none is named).
+    /// `PROFILES_CONSUMER` (`profiles`): the profiles projector's durable
+    /// consumer on the events stream; `<name>-users` is its consumer on the
+    /// user messages stream.
+    pub profiles_consumer: String,
+    /// `USERS_STREAM` (`ASTRO_USERS`): the auth service's user messages.
+    pub users_stream: String,
+    /// `USERS_SUBJECT_PREFIX` (`astro.users`): the prefix of the user
+    /// messages' subjects, which `events::user` defines; another value is
+    /// for tests.
+    pub users_subject_prefix: String,
+    /// The components to run (`projectors serve [relay] [sales] [profiles]`;
+    /// all when none is named).
     pub components: Vec<Component>,
 }
 
@@ -135,6 +149,12 @@ impl Settings {
             ),
             dead_letter_after: bounded("DEAD_LETTER_AFTER", 5, 1..=1000)? as i64,
             dead_letter_stream: config::string("DEAD_LETTER_STREAM", "ASTRO_DEAD_LETTERS"),
+            profiles_consumer: config::string("PROFILES_CONSUMER", "profiles"),
+            users_stream: config::string("USERS_STREAM", events::user::USERS_STREAM),
+            users_subject_prefix: config::string(
+                "USERS_SUBJECT_PREFIX",
+                events::user::ALL_USERS.trim_end_matches(".>"),
+            ),
             components: Component::ALL.to_vec(),
         })
     }

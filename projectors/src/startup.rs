@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 
 use crate::metrics::{ProjectorMetrics, RelayMetrics};
+use crate::profiles::{ProfilesConfig, ProfilesProjector};
 use crate::relay::{Relay, RelayConfig};
 use crate::sales::{SalesConfig, SalesProjector, SalesStore};
 use crate::settings::{Component, Settings};
@@ -35,6 +36,7 @@ pub struct Application {
     server: Server,
     relay: Option<Relay>,
     sales: Option<SalesProjector>,
+    profiles: Option<ProfilesProjector>,
     stop: watch::Sender<bool>,
 }
 
@@ -97,6 +99,14 @@ impl Application {
         } else {
             None
         };
+        let profiles = wants(Component::Profiles).then(|| {
+            ProfilesProjector::new(
+                pool.clone(),
+                nats.clone(),
+                ProfilesConfig::from(&settings),
+                ProjectorMetrics::register(&metrics, "profiles_projector"),
+            )
+        });
         let probes = web::Data::new(Probes { pool, nats, mongo });
         let metrics = web::Data::new(metrics);
         let listener = TcpListener::bind(&settings.addr)
@@ -123,6 +133,7 @@ impl Application {
             server,
             relay,
             sales,
+            profiles,
             stop,
         })
     }
@@ -145,6 +156,7 @@ impl Application {
             server,
             relay,
             sales,
+            profiles,
             stop,
             ..
         } = self;
@@ -158,6 +170,10 @@ impl Application {
         if let Some(sales) = sales {
             let shutdown = stop.subscribe();
             components.push(tokio::spawn(async move { sales.run(shutdown).await }));
+        }
+        if let Some(profiles) = profiles {
+            let shutdown = stop.subscribe();
+            components.push(tokio::spawn(async move { profiles.run(shutdown).await }));
         }
         let mut stopped = stop.subscribe();
         tokio::select! {

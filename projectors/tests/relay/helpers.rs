@@ -97,6 +97,9 @@ impl TestContext {
             sales_ack_wait: Duration::from_secs(2),
             dead_letter_after: 3,
             dead_letter_stream: format!("{}_DEAD", self.stream),
+            users_stream: format!("TEST_USERS_{}", self.stream),
+            users_subject_prefix: format!("{}-users", self.prefix),
+            profiles_consumer: "profiles".into(),
             components: vec![projectors::settings::Component::Relay],
         }
     }

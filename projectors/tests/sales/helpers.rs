@@ -198,6 +198,9 @@ impl World {
             sales_ack_wait: Duration::from_secs(2),
             dead_letter_after: 3,
             dead_letter_stream: self.dead_letters.clone(),
+            users_stream: format!("{}_USERS", self.stream),
+            users_subject_prefix: format!("{}-users", self.prefix),
+            profiles_consumer: "profiles".into(),
             components: components.to_vec(),
         }
     }
@@ -253,6 +256,20 @@ impl World {
         let response = self
             .http
             .post(format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("the command API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `PUT path` on the command API with a token; status and JSON body.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.api))
             .bearer_auth(token)
             .json(&body)
             .send()
@@ -423,6 +440,9 @@ impl World {
         let jetstream = async_nats::jetstream::new(self.nats.clone());
         let _ = jetstream.delete_stream(&self.stream).await;
         let _ = jetstream.delete_stream(&self.dead_letters).await;
+        let _ = jetstream
+            .delete_stream(format!("{}_USERS", self.stream))
+            .await;
     }
 
     /// Every document of `collection`, sorted by `_id`.

@@ -4,5 +4,6 @@
 mod e2e;
 mod faults;
 mod helpers;
+mod profiles;
 mod projection;
 mod rebuild;
