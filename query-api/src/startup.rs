@@ -11,6 +11,7 @@ use platform::metrics::Metrics;
 use platform::TokenVerifier;
 
 use crate::cache::ListingCache;
+use crate::freshness::{VersionWatch, POLL_INTERVAL};
 use crate::metrics::QueryMetrics;
 use crate::routes;
 use crate::settings::Settings;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics: QueryMetrics,
     /// `READ_YOUR_WRITES_MAX_WAIT_MS`.
     pub max_wait: Duration,
+    /// The launches read-your-writes requests wait for (one poller).
+    pub versions: VersionWatch,
 }
 
 /// A built, bound, not yet running query API.
@@ -54,7 +57,14 @@ impl Application {
             .context("AUTH_PUBLIC_KEY")?
             .with_revocations(revocations);
         let metrics = Metrics::new("query-api");
+        let versions = VersionWatch::new();
+        let poller_store = store.clone();
+        versions.spawn_poller(POLL_INTERVAL, move |ids| {
+            let store = poller_store.clone();
+            async move { store.launch_versions(ids).await }
+        });
         let state = web::Data::new(AppState {
+            versions,
             store,
             cache: ListingCache::new(settings.listing_cache_ttl, settings.listing_cache_size),
             metrics: QueryMetrics::register(&metrics),

@@ -88,6 +88,24 @@ impl SalesStore {
         Ok(found.map(|v| v.version))
     }
 
+    /// The versions of the launches among `ids` that exist, in one query.
+    pub async fn launch_versions(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Version {
+            #[serde(rename = "_id")]
+            id: String,
+            version: i64,
+        }
+        let cursor = self
+            .database
+            .collection::<Version>(LAUNCHES)
+            .find(doc! { "_id": { "$in": ids } })
+            .projection(doc! { "_id": 1, "version": 1 })
+            .await?;
+        let found: Vec<Version> = cursor.try_collect().await?;
+        Ok(found.into_iter().map(|v| (v.id, v.version)).collect())
+    }
+
     /// One page of the bookings matching `filter`, newest first, and how
     /// many match in all.
     pub async fn bookings(

@@ -272,6 +272,8 @@ pub async fn wait_for_launch_version(
 ) -> Result<Waited<i64>, Problem> {
     freshness::wait_for(
         &state.metrics,
+        &state.versions,
+        &min_version.launch_id,
         min_version.version,
         state.max_wait,
         || state.store.launch_version(&min_version.launch_id),
@@ -373,6 +375,8 @@ pub async fn get(
             let max_wait = std::time::Duration::from_millis(wait_ms.min(max_wait_ms));
             let waited = freshness::wait_for(
                 &state.metrics,
+                &state.versions,
+                &launch_id,
                 min_version,
                 max_wait,
                 || state.store.launch(&launch_id),
