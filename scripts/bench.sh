@@ -6,7 +6,10 @@
 #   sync     the read side: projection lag under steady load (lag), the
 #            default listing against a raw MongoDB loop (listing), and the
 #            rebuild of the sales read model against read and write floors
-#            (rebuild); each of lag, listing, rebuild can be named alone.
+#            (rebuild); each of lag, listing, rebuild can be named alone;
+#   auth     logins/s through the auth service at concurrency 8 against a
+#            bare argon2id verify loop, and token verification cost (not in
+#            the default set: BENCH_PARTS=auth).
 # Knobs: BENCH_PARTS, BENCH_SECONDS (10), BENCH_CONCURRENCY (8,32,64),
 # BENCH_SYNC_RATE (500), BENCH_SYNC_SAMPLE (10), BENCH_LISTING_CONCURRENCY (32),
 # BENCH_REBUILD_EVENTS (100000), BENCH_REBUILD_LAUNCHES (200).
@@ -19,9 +22,10 @@ ensure_nats
 ensure_mongo
 ensure_cargo
 log "building release binaries"
-cargo build --release -p bench -p command-api -p projectors -p query-api
+cargo build --release -p bench -p command-api -p projectors -p query-api -p auth
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 export COMMAND_API_BIN="$BIN_DIR/command-api"
 export PROJECTORS_BIN="$BIN_DIR/projectors"
 export QUERY_API_BIN="$BIN_DIR/query-api"
+export AUTH_BIN="$BIN_DIR/auth"
 exec "$BIN_DIR/bench"

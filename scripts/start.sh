@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
 # (JetStream), MongoDB (SecantusDB), the command API, the projectors (outbox
-# relay and sales projector) and the query API, then seed demo data.
+# relay, sales and profiles projectors), the query API and the auth service,
+# then seed demo data and demo users.
 #
 # Works on a fresh Debian 12 machine (installs what is missing) and is safe to
 # run again: running pieces are reused, and a command API whose binary has
@@ -17,13 +18,14 @@ ensure_nats
 ensure_mongo
 ensure_cargo
 
-log "building command-api, projectors, query-api and devtools (release)"
-cargo build --release -p command-api -p projectors -p query-api -p devtools
+log "building command-api, projectors, query-api, auth and devtools (release)"
+cargo build --release -p command-api -p projectors -p query-api -p auth -p devtools
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 API_BIN="$BIN_DIR/command-api"
 DEV_BIN="$BIN_DIR/astro-dev"
 PROJECTORS_BIN="$BIN_DIR/projectors"
 QUERY_BIN="$BIN_DIR/query-api"
+AUTH_BIN="$BIN_DIR/auth"
 
 # Token signing keys for the dev stack: generated once and kept, so tokens
 # printed by earlier runs stay valid across restarts.
@@ -99,24 +101,42 @@ if service_pid relay >/dev/null; then
     stop_service relay
 fi
 export PROJECTORS_ADDR="${PROJECTORS_ADDR:-127.0.0.1:8085}"
-ensure_service projectors "http://$PROJECTORS_ADDR" "$PROJECTORS_BIN" serve relay sales
+ensure_service projectors "http://$PROJECTORS_ADDR" "$PROJECTORS_BIN" serve relay sales profiles
 
 export QUERY_API_ADDR="${QUERY_API_ADDR:-127.0.0.1:8082}"
 ensure_service query-api "http://$QUERY_API_ADDR" "$QUERY_BIN"
 
+# The auth service signs tokens: it is the one service that gets
+# AUTH_PRIVATE_KEY. It creates the first IT account from these variables
+# (development credentials, documented in docs/auth.md) when none exists.
+export AUTH_API_ADDR="${AUTH_API_ADDR:-127.0.0.1:8083}"
+export AUTH_BOOTSTRAP_IT_EMAIL="${AUTH_BOOTSTRAP_IT_EMAIL:-it.admin@astro.example}"
+export AUTH_BOOTSTRAP_IT_PASSWORD="${AUTH_BOOTSTRAP_IT_PASSWORD:-bootstrap-it-dev-password}"
+if pid=$(service_pid auth) && ! [[ /proc/$pid/exe -ef $AUTH_BIN ]]; then
+    log "auth binary was rebuilt; restarting it"
+    stop_service auth
+fi
+start_service auth "$AUTH_BIN"
+wait_http "http://$AUTH_API_ADDR/ready" 60 auth auth
+
 log "seeding demo data"
 "$DEV_BIN" seed --api "$API_URL"
+log "registering demo users"
+demo_users=$("$DEV_BIN" seed-users --auth "http://$AUTH_API_ADDR")
 
 cat <<EOF
 
 Astro Bookings is running:
   command API  $API_URL   (/health /ready /metrics /openapi.json)
   query API    http://$QUERY_API_ADDR   (sales site reads: GET /v1/launches, /v1/me/bookings; /openapi.json)
-  projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB; /health /ready /metrics)
+  auth         http://$AUTH_API_ADDR   (POST /v1/auth/register, /v1/auth/login, /v1/auth/logout; GET /v1/auth/me; /openapi.json)
+  projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB, profiles projector → PostgreSQL; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
   MongoDB      $MONGODB_URI  (SecantusDB dev server)
   logs         $RUN_DIR/logs/
   signing keys $AUTH_ENV
 Stop with ./scripts/stop.sh  (add --all to stop PostgreSQL too)
+
+$demo_users
 EOF

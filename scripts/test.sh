@@ -55,7 +55,7 @@ psql "$DATABASE_URL" -X -tA -v ON_ERROR_STOP=1 \
         -c 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
 
 step "drop leftover MongoDB test databases"
-drop_mongo_databases sales_test_
+drop_mongo_databases sales_test_ query_test_ core_test_
 
 step "cargo test --workspace"
 # Keep cargo's output to total it: cargo ends with the doc-tests' "0 passed"

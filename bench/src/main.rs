@@ -23,6 +23,11 @@
 //!     reading and decoding those events with sqlx and of inserting the same
 //!     documents with the raw driver.
 //!
+//! - `auth` ([`auth`]): logins/s and their latency through the release auth
+//!   service at concurrency 8, against a bare argon2id verification loop
+//!   with the same parameters on 8 blocking threads; and the cost of a token
+//!   verification per request, uncached and cached. Not in the default set.
+//!
 //! Each part prints a markdown table; all tables are printed again at the
 //! end. Every part creates its own databases and streams and drops them when
 //! it ends. An unexpected HTTP status fails the run (non-zero exit).
@@ -46,7 +51,10 @@
 //! - `NATS_URL` (`nats://127.0.0.1:4222`): the bench uses and deletes the
 //!   streams `BENCH_EVENTS` (subjects `bench.events.>`) and
 //!   `BENCH_DEAD_LETTERS`.
-//! - `COMMAND_API_BIN`, `PROJECTORS_BIN`, `QUERY_API_BIN`
+//! - `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`: the
+//!   auth part's argon2id parameters (the service's defaults when unset); it
+//!   uses and drops the MongoDB database `core_bench`.
+//! - `COMMAND_API_BIN`, `PROJECTORS_BIN`, `QUERY_API_BIN`, `AUTH_BIN`
 //!   (`target/release/<name>`): the release binaries to start.
 
 use std::time::Instant;
@@ -57,6 +65,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
 mod api;
+mod auth;
 mod booking;
 mod floor;
 mod rebuild;
@@ -81,6 +90,8 @@ pub struct Parts {
     pub listing: bool,
     /// The rebuild of the sales read model.
     pub rebuild: bool,
+    /// Logins against bare argon2, and token verification.
+    pub auth: bool,
 }
 
 impl std::fmt::Display for Parts {
@@ -90,6 +101,7 @@ impl std::fmt::Display for Parts {
             (self.lag, "lag"),
             (self.listing, "listing"),
             (self.rebuild, "rebuild"),
+            (self.auth, "auth"),
         ];
         let on: Vec<&str> = names
             .iter()
@@ -115,8 +127,9 @@ impl Parts {
                 "lag" => parts.lag = true,
                 "listing" => parts.listing = true,
                 "rebuild" => parts.rebuild = true,
+                "auth" => parts.auth = true,
                 other => bail!(
-                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild)"
+                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild, auth)"
                 ),
             }
         }
@@ -154,6 +167,8 @@ pub struct Config {
     pub projectors_bin: String,
     /// `QUERY_API_BIN`.
     pub query_api_bin: String,
+    /// `AUTH_BIN`.
+    pub auth_bin: String,
     /// `NATS_URL`.
     pub nats_url: String,
     /// `MONGODB_URI`.
@@ -182,6 +197,7 @@ impl Config {
             command_api_bin: string("COMMAND_API_BIN", "target/release/command-api"),
             projectors_bin: string("PROJECTORS_BIN", "target/release/projectors"),
             query_api_bin: string("QUERY_API_BIN", "target/release/query-api"),
+            auth_bin: string("AUTH_BIN", "target/release/auth"),
             nats_url: string("NATS_URL", "nats://127.0.0.1:4222"),
             mongodb_uri: string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI),
         };
@@ -222,6 +238,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if config.parts.rebuild {
         tables.push(rebuild::run(&config).await?);
+    }
+    if config.parts.auth {
+        tables.push(auth::run(&config).await?);
     }
     println!();
     println!("# All figures");
@@ -316,6 +335,8 @@ mod tests {
         assert!(parts.booking && parts.lag && parts.listing && parts.rebuild);
         let parts = Parts::parse("rebuild").unwrap();
         assert!(!parts.booking && !parts.lag && !parts.listing && parts.rebuild);
+        let parts = Parts::parse("auth").unwrap();
+        assert!(parts.auth && !parts.booking && !parts.rebuild);
     }
 
     #[test]

@@ -7,6 +7,10 @@
 //!   exists this is how local users get tokens.
 //! - `astro-dev seed [--api URL]`: loads demo data through the command API
 //!   (rockets, launches, bookings) once, and prints demo tokens.
+//! - `astro-dev seed-users [--auth URL]`: registers demo users of every role
+//!   through the auth service (employees as the bootstrap IT account from
+//!   `AUTH_BOOTSTRAP_IT_EMAIL` / `AUTH_BOOTSTRAP_IT_PASSWORD`), idempotently,
+//!   and prints their credentials.
 
 use std::time::Duration;
 
@@ -35,6 +39,13 @@ fn issuer() -> anyhow::Result<TokenIssuer> {
 /// Demo tokens last a day: long enough for a day of local work.
 pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// Registers the demo users through the auth service at `auth`.
+async fn seed_users(auth: &str) -> anyhow::Result<()> {
+    let email = platform::config::required("AUTH_BOOTSTRAP_IT_EMAIL")?;
+    let password = platform::config::required("AUTH_BOOTSTRAP_IT_PASSWORD")?;
+    seed::users(auth, &email, &password).await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,8 +73,10 @@ async fn main() -> anyhow::Result<()> {
         }
         ["seed"] => seed::run(&issuer()?, "http://127.0.0.1:8081").await?,
         ["seed", "--api", url] => seed::run(&issuer()?, url).await?,
+        ["seed-users"] => seed_users("http://127.0.0.1:8083").await?,
+        ["seed-users", "--auth", url] => seed_users(url).await?,
         _ => bail!(
-            "usage: astro-dev keygen | astro-dev token ROLE [USER_ID] | astro-dev seed [--api URL]"
+            "usage: astro-dev keygen | astro-dev token ROLE [USER_ID] | astro-dev seed [--api URL] | astro-dev seed-users [--auth URL]"
         ),
     }
     Ok(())

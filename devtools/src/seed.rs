@@ -239,3 +239,128 @@ fn print_tokens(users: &[(&str, &str, &String)]) {
         println!("  {role:<11} user {id}\n    {token}");
     }
 }
+
+/// The password of every demo user registered through the auth service
+/// (development only; it meets the password policy).
+pub const DEMO_PASSWORD: &str = "ad-astra-per-aspera-2026";
+
+/// A demo account: its email, and its registration (or employee) body.
+struct DemoUser {
+    label: &'static str,
+    email: &'static str,
+    /// `POST /v1/auth/register` when true, `POST /v1/auth/employees` else.
+    registers: bool,
+    body: Value,
+}
+
+fn demo_users() -> Vec<DemoUser> {
+    let employee = |label, email, department, name| DemoUser {
+        label,
+        email,
+        registers: false,
+        body: json!({ "email": email, "password": DEMO_PASSWORD, "department": department, "full_name": name }),
+    };
+    vec![
+        DemoUser {
+            label: "traveler",
+            email: "traveler@astro.example",
+            registers: true,
+            body: json!({
+                "email": "traveler@astro.example",
+                "password": DEMO_PASSWORD,
+                "profile": { "kind": "traveler", "full_name": "Ada Lovelace", "birth_date": "1985-12-10" }
+            }),
+        },
+        DemoUser {
+            label: "agency",
+            email: "agency@astro.example",
+            registers: true,
+            body: json!({
+                "email": "agency@astro.example",
+                "password": DEMO_PASSWORD,
+                "profile": {
+                    "kind": "agency",
+                    "legal_name": "Orbit Travel S.L.",
+                    "tax_id": "B12345678",
+                    "address": { "line1": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013", "country": "ES" },
+                    "contact": { "name": "Grace Hopper", "email": "grace@orbit.example", "phone": "+34600000000" }
+                }
+            }),
+        },
+        employee(
+            "operations",
+            "operations@astro.example",
+            "operations",
+            "Gene Kranz",
+        ),
+        employee(
+            "finance",
+            "finance@astro.example",
+            "finance",
+            "Katherine Johnson",
+        ),
+        employee("it", "it@astro.example", "it", "Margaret Hamilton"),
+    ]
+}
+
+/// POSTs `body` to the auth service; `Ok(true)` when created, `Ok(false)`
+/// when the email is already registered (409).
+async fn create_user(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<bool> {
+    let mut request = http.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    match response.status().as_u16() {
+        201 => Ok(true),
+        409 => Ok(false),
+        status => {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            bail!("POST {url} answered {status}: {body}")
+        }
+    }
+}
+
+/// Registers the demo users of every role through the auth service at
+/// `auth` (employees as the bootstrap IT employee `it_email`), idempotently:
+/// a user already there (409) is kept. Prints their credentials.
+pub async fn users(auth: &str, it_email: &str, it_password: &str) -> anyhow::Result<()> {
+    let auth = auth.trim_end_matches('/');
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{auth}/v1/auth/login"))
+        .json(&json!({ "email": it_email, "password": it_password }))
+        .send()
+        .await
+        .context("POST /v1/auth/login")?;
+    let status = login.status();
+    let login: Value = login.json().await.unwrap_or(Value::Null);
+    let Some(it_token) = login["token"].as_str().filter(|_| status.is_success()) else {
+        bail!("the bootstrap IT account {it_email} cannot log in ({status}): {login}");
+    };
+    let mut created = 0;
+    for user in demo_users() {
+        let (path, token) = if user.registers {
+            ("/v1/auth/register", None)
+        } else {
+            ("/v1/auth/employees", Some(it_token))
+        };
+        if create_user(&http, &format!("{auth}{path}"), token, &user.body).await? {
+            created += 1;
+        }
+    }
+    println!("Demo users ({created} created now; log in at POST {auth}/v1/auth/login):");
+    println!("  {:<11} {:<28} {it_password}", "it (admin)", it_email);
+    for user in demo_users() {
+        println!("  {:<11} {:<28} {DEMO_PASSWORD}", user.label, user.email);
+    }
+    Ok(())
+}

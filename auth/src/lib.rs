@@ -1,0 +1,28 @@
+//! The auth service: accounts and sessions for every Astro Bookings user.
+//!
+//! Travelers and agencies register themselves; IT employees create
+//! employees. Credentials live in MongoDB `core.users` (argon2id hashes,
+//! unique normalized emails); each new account is published to NATS
+//! (`ASTRO_USERS`) from a transactional outbox. A login answers a
+//! short-lived biscuit access token, which every service verifies offline
+//! with the public key, and a rotating refresh token. A logout revokes the
+//! access token everywhere by publishing its revocation id to NATS
+//! (`ASTRO_REVOCATIONS`), which every verifier follows. Failed logins are
+//! throttled per account and per client address. See `docs/auth.md`.
+
+pub mod accounts;
+pub mod client;
+pub mod errors;
+pub mod metrics;
+pub mod openapi;
+pub mod outbox;
+pub mod password;
+pub mod refresh;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod throttle;
+pub mod users;
+
+pub use settings::Settings;
+pub use startup::Application;

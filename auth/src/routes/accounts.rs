@@ -1,0 +1,225 @@
+//! Registration, employee creation and `/me`.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use events::user::{EmployeeProfile, Profile};
+use platform::auth::Authenticated;
+use platform::http::{JsonBody, RequestContext};
+use platform::{Department, FieldError, Problem, Role};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::require_initialized;
+use crate::accounts::{self, check_credentials, check_profile, NewAccount};
+use crate::errors::mongo_problem;
+use crate::startup::AppState;
+use crate::users::{department_name, role_parts, UserDoc};
+
+/// `POST /v1/auth/register`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterRequest {
+    /// The login email (stored lower-cased).
+    pub email: String,
+    /// At least 12 characters, not a common password, not containing the
+    /// email's name.
+    #[schema(value_type = String)]
+    pub password: SecretString,
+    /// `{"kind": "traveler", "full_name", "birth_date"}` or `{"kind":
+    /// "agency", "legal_name", "tax_id", "address": {…}, "contact": {…}}`.
+    #[schema(value_type = Object)]
+    pub profile: Profile,
+}
+
+/// A created account.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    /// The new user's id.
+    pub user_id: Uuid,
+    /// Their normalized email.
+    pub email: String,
+    /// `traveler`, `agency` or `employee`.
+    pub role: &'static str,
+    /// An employee's department.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<&'static str>,
+}
+
+impl Created {
+    fn of(user: &UserDoc, role: Role) -> Result<Self, Problem> {
+        let user_id = user.user_id().ok_or_else(Problem::internal)?;
+        let (role, department) = role_parts(role);
+        Ok(Self {
+            user_id,
+            email: user.email.clone(),
+            role,
+            department,
+        })
+    }
+}
+
+/// `POST /v1/auth/register`: a traveler or an agency creates an account.
+/// 422 names every invalid field; 409 when the email (in any case) is taken.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = Created), (status = 409, description = "email taken"),
+        (status = 422, description = "invalid fields")))]
+pub async fn register(
+    state: web::Data<AppState>,
+    context: RequestContext,
+    body: JsonBody<RegisterRequest>,
+) -> Result<HttpResponse, Problem> {
+    require_initialized(&state)?;
+    let RegisterRequest {
+        email,
+        password,
+        profile,
+    } = body.value;
+    let (email, mut errors) = check_credentials(&email, password.expose_secret());
+    let role = match &profile {
+        Profile::Traveler(_) => Role::Traveler,
+        Profile::Agency(_) => Role::Agency,
+        Profile::Employee(_) => {
+            errors.push(FieldError::new(
+                "profile.kind",
+                "not-allowed",
+                "employees are created by an IT employee; register as traveler or agency",
+            ));
+            Role::Traveler
+        }
+    };
+    errors.extend(check_profile(&profile, ""));
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let account = NewAccount {
+        email,
+        password,
+        role,
+        profile,
+        created_by: None,
+    };
+    let user = accounts::create(&state, account, &context.correlation_id)
+        .await
+        .map_err(accounts::AccountError::into_problem)?;
+    Ok(HttpResponse::Created().json(Created::of(&user, role)?))
+}
+
+/// `POST /v1/auth/employees`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EmployeeRequest {
+    /// The employee's login email.
+    pub email: String,
+    /// Their initial password (same policy as registration).
+    #[schema(value_type = String)]
+    pub password: SecretString,
+    /// `operations`, `finance` or `it`.
+    #[schema(value_type = String)]
+    pub department: Department,
+    /// Their full name.
+    pub full_name: String,
+}
+
+/// `POST /v1/auth/employees` (IT employees only): creates an employee of a
+/// department.
+#[utoipa::path(post, path = "/v1/auth/employees", tag = "auth", request_body = EmployeeRequest,
+    responses((status = 201, body = Created), (status = 401, description = "no or bad token"),
+        (status = 403, description = "not an IT employee"), (status = 409, description = "email taken"),
+        (status = 422, description = "invalid fields")),
+    security(("bearer" = [])))]
+pub async fn create_employee(
+    Authenticated(principal): Authenticated,
+    state: web::Data<AppState>,
+    context: RequestContext,
+    body: JsonBody<EmployeeRequest>,
+) -> Result<HttpResponse, Problem> {
+    principal.require(&[Role::Employee(Department::It)])?;
+    require_initialized(&state)?;
+    let EmployeeRequest {
+        email,
+        password,
+        department,
+        full_name,
+    } = body.value;
+    let profile = Profile::Employee(EmployeeProfile { full_name });
+    let (email, mut errors) = check_credentials(&email, password.expose_secret());
+    errors.extend(check_profile(&profile, "profile."));
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let role = Role::Employee(department);
+    let account = NewAccount {
+        email,
+        password,
+        role,
+        profile,
+        created_by: Some(principal.user_id),
+    };
+    let user = accounts::create(&state, account, &context.correlation_id)
+        .await
+        .map_err(accounts::AccountError::into_problem)?;
+    tracing::info!(
+        created_by = %principal.user_id,
+        department = department_name(department),
+        "employee created"
+    );
+    Ok(HttpResponse::Created().json(Created::of(&user, role)?))
+}
+
+/// `GET /v1/auth/me`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// Their normalized email.
+    pub email: String,
+    /// `traveler`, `agency` or `employee`.
+    pub role: &'static str,
+    /// An employee's department.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<&'static str>,
+    /// The profile they registered with.
+    #[schema(value_type = Object)]
+    pub profile: Profile,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /v1/auth/me`: the caller's account.
+#[utoipa::path(get, path = "/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, description = "no, bad, expired or revoked token")),
+    security(("bearer" = [])))]
+pub async fn me(
+    Authenticated(principal): Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let user = state
+        .users
+        .by_id(principal.user_id)
+        .await
+        .map_err(|e| mongo_problem(&e))?
+        .ok_or_else(|| Problem::unauthorized("the account no longer exists"))?;
+    let role = user.role().ok_or_else(Problem::internal)?;
+    let (role, department) = role_parts(role);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(Me {
+            user_id: principal.user_id,
+            email: user.email,
+            role,
+            department,
+            profile: user.profile,
+            created_at: user.created_at.to_chrono(),
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn department_names_are_the_wire_names() {
+        assert_eq!(department_name(Department::It), "it");
+        let parsed: Department = serde_json::from_str("\"finance\"").unwrap();
+        assert_eq!(parsed, Department::Finance);
+    }
+}

@@ -1,0 +1,284 @@
+//! Login, refresh and logout.
+
+use std::time::SystemTime;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use platform::auth::Authenticated;
+use platform::http::{parse_json, JsonBody};
+use platform::revocation::{self, Revocation};
+use platform::Problem;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::require_initialized;
+use super::tokens::{issue_session, TokenResponse};
+use crate::client::client_address;
+use crate::errors::{bad_credentials, hash_problem, mongo_problem, too_many_attempts};
+use crate::metrics::LoginOutcome;
+use crate::password::Verdict;
+use crate::refresh::Exchange;
+use crate::startup::AppState;
+use crate::throttle::Decision;
+use crate::users::UserDoc;
+
+/// `POST /v1/auth/login`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    /// The account's email (any case).
+    pub email: String,
+    /// Its password.
+    #[schema(value_type = String)]
+    pub password: SecretString,
+}
+
+/// `POST /v1/auth/login`: a session for valid credentials. A wrong password
+/// and an unknown email get the same 401 in about the same time; too many
+/// failures for the account or the client address get 429 with
+/// `Retry-After`, without the password being checked.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "wrong email or password"),
+        (status = 429, description = "too many failed logins; see Retry-After")))]
+pub async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: JsonBody<LoginRequest>,
+) -> Result<HttpResponse, Problem> {
+    require_initialized(&state)?;
+    let LoginRequest { email, password } = body.value;
+    // An email that is not valid cannot have an account; it is counted and
+    // answered like any unknown one (its key bounded in length).
+    let account = domain::profile::normalize_email(&email).unwrap_or_else(|_| {
+        email
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(domain::profile::MAX_EMAIL)
+            .collect()
+    });
+    let address = client_address(&request, state.trust_forwarded_for);
+    let decision = state
+        .throttle
+        .check(&account, &address)
+        .await
+        .map_err(|e| mongo_problem(&e))?;
+    if let Decision::Refuse { scope, retry_after } = decision {
+        state.metrics.login(LoginOutcome::RateLimited);
+        state
+            .metrics
+            .rate_limited
+            .with_label_values(&[scope.as_str()])
+            .inc();
+        tracing::warn!(
+            scope = scope.as_str(),
+            retry_after,
+            "login refused by the throttle"
+        );
+        return Err(too_many_attempts(retry_after));
+    }
+    let user = state
+        .users
+        .by_email(&account)
+        .await
+        .map_err(|e| mongo_problem(&e))?;
+    let Some(user) = verify(&state, user, password.clone()).await? else {
+        state
+            .throttle
+            .record_failure(&account, &address)
+            .await
+            .map_err(|e| mongo_problem(&e))?;
+        state.metrics.login(LoginOutcome::Invalid);
+        return Err(bad_credentials());
+    };
+    if let Err(error) = state.throttle.reset(&account).await {
+        tracing::warn!(%error, "cannot clear the account's failed logins");
+    }
+    rehash_if_outdated(&state, &user, password);
+    let session = issue_session(&state, &user, Uuid::now_v7()).await?;
+    state.metrics.login(LoginOutcome::Success);
+    tracing::Span::current().record("user_id", session.user_id.to_string());
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(session))
+}
+
+/// The user when `password` is theirs. Without a user, verifies against
+/// the dummy hash so that an unknown email costs the same time.
+async fn verify(
+    state: &AppState,
+    user: Option<UserDoc>,
+    password: SecretString,
+) -> Result<Option<UserDoc>, Problem> {
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let (verdict, elapsed) = state
+        .hasher
+        .verify(password, stored)
+        .await
+        .map_err(|e| hash_problem(&e))?;
+    state.metrics.argon2("verify", elapsed);
+    Ok(user.filter(|_| verdict == Verdict::Match))
+}
+
+/// After a successful login, replaces a hash made with older argon2
+/// parameters (in the background: the login does not wait).
+fn rehash_if_outdated(state: &web::Data<AppState>, user: &UserDoc, password: SecretString) {
+    if !state.hasher.needs_rehash(&user.password_hash) {
+        return;
+    }
+    let (state, user_id) = (state.clone(), user.id.clone());
+    tokio::spawn(async move {
+        let rehashed = match state.hasher.hash(password).await {
+            Ok((hash, _)) => state.users.set_password_hash(&user_id, &hash).await,
+            Err(error) => {
+                tracing::warn!(%error, "cannot rehash a password");
+                return;
+            }
+        };
+        match rehashed {
+            Ok(()) => tracing::info!(%user_id, "password rehashed with the current parameters"),
+            Err(error) => tracing::warn!(%error, "cannot store a rehashed password"),
+        }
+    });
+}
+
+/// `POST /v1/auth/refresh` and the refresh part of `logout`.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct RefreshRequest {
+    /// A refresh token from login or an earlier refresh.
+    #[schema(value_type = String)]
+    pub refresh_token: Option<SecretString>,
+}
+
+/// `POST /v1/auth/refresh`: exchanges a refresh token (once) for a new
+/// session of the same family. A token presented a second time revokes its
+/// whole family (401): someone else has a copy.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "invalid, expired or reused refresh token")))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> Result<HttpResponse, Problem> {
+    require_initialized(&state)?;
+    let Some(token) = body.value.refresh_token else {
+        return Err(Problem::invalid(vec![platform::FieldError::new(
+            "refresh_token",
+            "required",
+            "is required",
+        )]));
+    };
+    let exchanged = state
+        .refresh
+        .exchange(token.expose_secret())
+        .await
+        .map_err(|e| mongo_problem(&e))?;
+    let record = match exchanged {
+        Exchange::Rotated(record) => record,
+        Exchange::Reused { user_id } => {
+            tracing::warn!(%user_id, "a used refresh token was presented again: its family is revoked");
+            return Err(Problem::unauthorized(
+                "this refresh token was already used; every session it belongs to is revoked, sign in again",
+            ));
+        }
+        Exchange::Invalid => {
+            return Err(Problem::unauthorized(
+                "the refresh token is invalid or expired",
+            ))
+        }
+    };
+    let user = match record.user_id.parse() {
+        Ok(user_id) => state
+            .users
+            .by_id(user_id)
+            .await
+            .map_err(|e| mongo_problem(&e))?,
+        Err(_) => None,
+    };
+    let (Some(user), Ok(family)) = (user, record.family_id.parse()) else {
+        return Err(Problem::unauthorized("the account no longer exists"));
+    };
+    let session = issue_session(&state, &user, family).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(session))
+}
+
+/// The bearer token of a request (already verified by [`Authenticated`]).
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    let header = request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// `POST /v1/auth/logout` (Bearer; body optional: `{"refresh_token": …}`):
+/// revokes the access token at every service (a [`Revocation`] on NATS,
+/// which they follow) and deletes the refresh token's family. 503 when the
+/// revocation cannot be published: the token is then still valid.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body(content = RefreshRequest, description = "optional"),
+    responses((status = 204, description = "revoked"), (status = 401, description = "no or bad token"),
+        (status = 503, description = "the revocation could not be published; retry")),
+    security(("bearer" = [])))]
+pub async fn logout(
+    Authenticated(principal): Authenticated,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let body: RefreshRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RefreshRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let revocation_id = bearer(&request)
+        .and_then(|token| state.verifier.revocation_ids(token).ok())
+        .and_then(|ids| ids.into_iter().next())
+        .ok_or_else(|| Problem::unauthorized("invalid token"))?;
+    if let Some(token) = body.refresh_token {
+        state
+            .refresh
+            .revoke_family_of(token.expose_secret(), principal.user_id)
+            .await
+            .map_err(|e| mongo_problem(&e))?;
+    }
+    // The token expires at most one access TTL from now: the revocation
+    // needs to be remembered no longer.
+    let expires_at = Utc::now() + state.access_ttl;
+    let revocation = Revocation {
+        revocation_id,
+        user_id: principal.user_id,
+        expires_at,
+    };
+    publish_revocation(&state, &revocation).await?;
+    state
+        .verifier
+        .revocations()
+        .revoke(&revocation.revocation_id, SystemTime::from(expires_at));
+    tracing::info!(user_id = %principal.user_id, "logged out: token revoked");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publishes a revocation; creates the stream and retries once when the
+/// first attempt fails (the stream may not exist yet).
+async fn publish_revocation(state: &AppState, revocation: &Revocation) -> Result<(), Problem> {
+    if revocation::publish(&state.jetstream, revocation)
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    let retried = async {
+        revocation::ensure_stream(&state.jetstream).await?;
+        revocation::publish(&state.jetstream, revocation).await
+    }
+    .await;
+    retried.map_err(|error| {
+        tracing::error!(%error, "cannot publish a token revocation");
+        Problem::unavailable("the logout could not be recorded; retry shortly")
+    })
+}

@@ -1,0 +1,127 @@
+//! Configuration, from environment variables only. See `docs/configuration.md`.
+
+use std::time::Duration;
+
+use platform::config::{self, ConfigError};
+use secrecy::SecretString;
+
+use crate::password::HashParams;
+use crate::throttle::Limits;
+
+/// The first IT account, created at start-up when no IT employee exists.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    /// `AUTH_BOOTSTRAP_IT_EMAIL`.
+    pub email: String,
+    /// `AUTH_BOOTSTRAP_IT_PASSWORD` (a secret: never logged).
+    pub password: SecretString,
+}
+
+/// Everything the auth service is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `AUTH_API_ADDR`: where to listen (`127.0.0.1:8083`; port 0 picks one).
+    pub addr: String,
+    /// `MONGODB_URI`: the server holding `core` (may carry credentials).
+    pub mongodb_uri: SecretString,
+    /// `MONGODB_CORE_DB` (`core`): users, refresh tokens, throttle, outbox.
+    pub core_database: String,
+    /// `NATS_URL`: JetStream, for user events and revocations.
+    pub nats_url: String,
+    /// `AUTH_PRIVATE_KEY`: hex Ed25519 private key that signs tokens.
+    pub private_key: SecretString,
+    /// `ACCESS_TOKEN_TTL_SECS` (900): lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL_SECS` (604800): lifetime of a refresh token.
+    pub refresh_token_ttl: Duration,
+    /// `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`.
+    pub argon2: HashParams,
+    /// `ARGON2_MAX_CONCURRENT` (number of cores): hashes computed at once;
+    /// more wait, bounding memory (`ARGON2_MEMORY_KIB` each) under a flood.
+    pub argon2_max_concurrent: usize,
+    /// `LOGIN_MAX_FAILURES_PER_ACCOUNT`, `LOGIN_MAX_FAILURES_PER_ADDRESS`,
+    /// `LOGIN_WINDOW_SECS`.
+    pub login_limits: Limits,
+    /// `TRUST_FORWARDED_FOR` (false): take the client address from the first
+    /// `X-Forwarded-For` entry (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// `AUTH_BOOTSTRAP_IT_EMAIL` and `AUTH_BOOTSTRAP_IT_PASSWORD`, when both set.
+    pub bootstrap: Option<Bootstrap>,
+    /// `USER_OUTBOX_POLL_MS` (1000): how often the outbox publisher looks
+    /// for work it was not woken for (another replica's crash).
+    pub outbox_poll_interval: Duration,
+    /// `USER_OUTBOX_LEASE_SECS` (30): how long a claimed outbox message is
+    /// left to its publisher before another replica may take it.
+    pub outbox_lease: Duration,
+    /// `HTTP_WORKERS` (number of cores).
+    pub http_workers: usize,
+    /// `MAX_BODY_BYTES` (16384): largest request body.
+    pub max_body_bytes: usize,
+    /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+impl Settings {
+    /// Reads the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            addr: config::string("AUTH_API_ADDR", "127.0.0.1:8083"),
+            mongodb_uri: config::string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI)
+                .into(),
+            core_database: config::string("MONGODB_CORE_DB", "core"),
+            nats_url: config::string("NATS_URL", "nats://127.0.0.1:4222"),
+            private_key: config::required("AUTH_PRIVATE_KEY")?.into(),
+            access_token_ttl: Duration::from_secs(positive("ACCESS_TOKEN_TTL_SECS", 900)?),
+            refresh_token_ttl: Duration::from_secs(positive("REFRESH_TOKEN_TTL_SECS", 604_800)?),
+            argon2: HashParams {
+                memory_kib: config::parse("ARGON2_MEMORY_KIB", 19_456)?,
+                iterations: config::parse("ARGON2_ITERATIONS", 2)?,
+                parallelism: config::parse("ARGON2_PARALLELISM", 1)?,
+            },
+            argon2_max_concurrent: positive("ARGON2_MAX_CONCURRENT", cores() as u64)? as usize,
+            login_limits: Limits {
+                per_account: positive("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)? as u32,
+                per_address: positive("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)? as u32,
+                window: Duration::from_secs(positive("LOGIN_WINDOW_SECS", 900)?),
+            },
+            trust_forwarded_for: config::parse("TRUST_FORWARDED_FOR", false)?,
+            bootstrap: bootstrap()?,
+            outbox_poll_interval: Duration::from_millis(positive("USER_OUTBOX_POLL_MS", 1_000)?),
+            outbox_lease: Duration::from_secs(positive("USER_OUTBOX_LEASE_SECS", 30)?),
+            http_workers: config::parse("HTTP_WORKERS", cores())?,
+            max_body_bytes: config::parse("MAX_BODY_BYTES", 16_384)?,
+            shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
+        })
+    }
+}
+
+/// A number that must be at least 1.
+fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    let value = config::parse(name, default)?;
+    if value == 0 {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// Both bootstrap variables, or neither.
+fn bootstrap() -> Result<Option<Bootstrap>, ConfigError> {
+    let email = config::string("AUTH_BOOTSTRAP_IT_EMAIL", "");
+    let password = config::string("AUTH_BOOTSTRAP_IT_PASSWORD", "");
+    match (email.is_empty(), password.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) => Ok(Some(Bootstrap {
+            email,
+            password: password.into(),
+        })),
+        (true, false) => Err(ConfigError::Missing("AUTH_BOOTSTRAP_IT_EMAIL")),
+        (false, true) => Err(ConfigError::Missing("AUTH_BOOTSTRAP_IT_PASSWORD")),
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the auth service over HTTP, against the real
+//! MongoDB-wire server (one fresh database per test) and the real NATS.
+
+mod accounts;
+mod events;
+mod health;
+mod helpers;
+mod login;
+mod tokens;
