@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
 use bson::{doc, DateTime};
-use events::user::{UserMessage, ALL_USERS, USERS_STREAM};
+use events::user::UserMessage;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
@@ -76,21 +76,35 @@ pub fn indexes() -> Vec<IndexModel> {
         .build()]
 }
 
+/// Where user messages go: the stream `name` (default `ASTRO_USERS`) with
+/// subjects `<subject_prefix>.>` (default `astro.users.>`).
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// The stream's name.
+    pub stream: String,
+    /// The subjects' prefix; a message goes to `<prefix>.<user id>`.
+    pub subject_prefix: String,
+}
+
 /// Creates the users stream if it does not exist (idempotent): subjects
-/// `astro.users.>`, limits retention (kept forever: the profiles projection
+/// `<prefix>.>`, limits retention (kept forever: the profiles projection
 /// can be rebuilt from it), file storage.
-pub async fn ensure_stream(jetstream: &jetstream::Context) -> anyhow::Result<stream::Stream> {
+pub async fn ensure_stream(
+    jetstream: &jetstream::Context,
+    destination: &Destination,
+) -> anyhow::Result<stream::Stream> {
+    let name = &destination.stream;
     jetstream
         .get_or_create_stream(stream::Config {
-            name: USERS_STREAM.to_owned(),
-            subjects: vec![ALL_USERS.to_owned()],
+            name: name.clone(),
+            subjects: vec![format!("{}.>", destination.subject_prefix)],
             retention: stream::RetentionPolicy::Limits,
             storage: stream::StorageType::File,
             duplicate_window: DUPLICATE_WINDOW,
             ..Default::default()
         })
         .await
-        .map_err(|e| anyhow::anyhow!("cannot create the stream {USERS_STREAM}: {e}"))
+        .map_err(|e| anyhow::anyhow!("cannot create the stream {name}: {e}"))
 }
 
 /// Drains the outbox to JetStream.
@@ -98,6 +112,7 @@ pub async fn ensure_stream(jetstream: &jetstream::Context) -> anyhow::Result<str
 pub struct Publisher {
     outbox: Collection<OutboxDoc>,
     jetstream: jetstream::Context,
+    destination: Destination,
     wake: Arc<Notify>,
     poll: Duration,
     lease: Duration,
@@ -110,6 +125,7 @@ impl Publisher {
     pub fn new(
         database: &Database,
         jetstream: jetstream::Context,
+        destination: Destination,
         wake: Arc<Notify>,
         poll: Duration,
         lease: Duration,
@@ -118,6 +134,7 @@ impl Publisher {
         Self {
             outbox: database.collection(OUTBOX),
             jetstream,
+            destination,
             wake,
             poll,
             lease,
@@ -131,7 +148,7 @@ impl Publisher {
     pub async fn run(self) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match ensure_stream(&self.jetstream).await {
+            match ensure_stream(&self.jetstream, &self.destination).await {
                 Ok(_) => break,
                 Err(error) => {
                     tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "user outbox: waiting for JetStream");
@@ -189,6 +206,18 @@ impl Publisher {
             .await
     }
 
+    /// The subject of a message: `<prefix>.<user id>`. The stored subject
+    /// is the default one; the configured prefix wins.
+    fn subject_of(&self, message: &OutboxDoc) -> anyhow::Result<String> {
+        let user: UserMessage = serde_json::from_str(&message.payload)
+            .map_err(|e| anyhow::anyhow!("user message {} is unreadable: {e}", message.id))?;
+        Ok(format!(
+            "{}.{}",
+            self.destination.subject_prefix,
+            user.event.user_id()
+        ))
+    }
+
     /// Publishes one message and waits for JetStream to store it.
     async fn publish(&self, message: &OutboxDoc) -> anyhow::Result<()> {
         let mut headers = async_nats::HeaderMap::new();
@@ -196,7 +225,7 @@ impl Publisher {
         let ack = self
             .jetstream
             .publish_with_headers(
-                message.subject.clone(),
+                self.subject_of(message)?,
                 headers,
                 message.payload.clone().into_bytes().into(),
             )

@@ -53,6 +53,13 @@ pub struct Settings {
     /// `USER_OUTBOX_LEASE_SECS` (30): how long a claimed outbox message is
     /// left to its publisher before another replica may take it.
     pub outbox_lease: Duration,
+    /// `USERS_STREAM` (`ASTRO_USERS`): the JetStream stream user messages
+    /// are published to (created if missing).
+    pub users_stream: String,
+    /// `USERS_SUBJECT_PREFIX` (`astro.users`): user messages go to
+    /// `<prefix>.<user id>`; the stream holds `<prefix>.>`. Another value
+    /// is for tests.
+    pub users_subject_prefix: String,
     /// `HTTP_WORKERS` (number of cores).
     pub http_workers: usize,
     /// `MAX_BODY_BYTES` (16384): largest request body.
@@ -92,6 +99,11 @@ impl Settings {
             bootstrap: bootstrap()?,
             outbox_poll_interval: Duration::from_millis(positive("USER_OUTBOX_POLL_MS", 1_000)?),
             outbox_lease: Duration::from_secs(positive("USER_OUTBOX_LEASE_SECS", 30)?),
+            users_stream: config::string("USERS_STREAM", events::user::USERS_STREAM),
+            users_subject_prefix: config::string(
+                "USERS_SUBJECT_PREFIX",
+                events::user::ALL_USERS.trim_end_matches(".>"),
+            ),
             http_workers: config::parse("HTTP_WORKERS", cores())?,
             max_body_bytes: config::parse("MAX_BODY_BYTES", 16_384)?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,

@@ -131,6 +131,10 @@ impl Application {
         let publisher = Publisher::new(
             &database,
             jetstream,
+            outbox::Destination {
+                stream: settings.users_stream.clone(),
+                subject_prefix: settings.users_subject_prefix.clone(),
+            },
             outbox_wake,
             settings.outbox_poll_interval,
             settings.outbox_lease,

@@ -55,6 +55,8 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
         }),
         outbox_poll_interval: Duration::from_millis(200),
         outbox_lease: Duration::from_secs(5),
+        users_stream: events::user::USERS_STREAM.into(),
+        users_subject_prefix: "astro.users".into(),
         http_workers: 2,
         max_body_bytes: 16_384,
         shutdown_timeout_secs: 1,

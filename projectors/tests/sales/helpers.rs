@@ -49,6 +49,7 @@ pub struct World {
     ops: String,
     issuer: TokenIssuer,
     public_key: String,
+    private_key: String,
 }
 
 impl World {
@@ -118,7 +119,63 @@ impl World {
             ops,
             issuer,
             public_key: public,
+            private_key: private,
         }
+    }
+
+    /// The auth service in-process, signing with this world's key, on a
+    /// MongoDB database of its own, publishing user messages to this
+    /// world's users stream; its address.
+    pub async fn start_auth(&self) -> String {
+        let settings = auth::Settings {
+            addr: "127.0.0.1:0".into(),
+            mongodb_uri: mongodb_uri().into(),
+            core_database: self.mongo_name.replace("sales_test_", "core_test_"),
+            nats_url: nats_url(),
+            private_key: self.private_key.clone().into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(3_600),
+            // Cheap hashing: a debug build, and the cost is not under test.
+            argon2: auth::password::HashParams {
+                memory_kib: 1_024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            argon2_max_concurrent: 2,
+            login_limits: auth::throttle::Limits {
+                per_account: 5,
+                per_address: 20,
+                window: Duration::from_secs(900),
+            },
+            trust_forwarded_for: false,
+            bootstrap: None,
+            outbox_poll_interval: Duration::from_millis(200),
+            outbox_lease: Duration::from_secs(5),
+            users_stream: format!("{}_USERS", self.stream),
+            users_subject_prefix: format!("{}-users", self.prefix),
+            http_workers: 2,
+            max_body_bytes: 16_384,
+            shutdown_timeout_secs: 1,
+        };
+        let application = auth::Application::build(settings)
+            .await
+            .expect("the auth service");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        tokio::spawn(application.run_until_stopped());
+        // It answers 503 until its indexes exist and revocations are read.
+        testkit::wait_for(
+            Duration::from_secs(30),
+            "the auth service to be ready",
+            || async {
+                self.http
+                    .get(format!("{address}/ready"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            },
+        )
+        .await;
+        address
     }
 
     /// A token of a fresh user of `role`.
@@ -437,6 +494,10 @@ impl World {
     /// Drops the test's MongoDB database and streams (best effort).
     pub async fn cleanup(self) {
         let _ = self.mongo.drop().await;
+        if let Ok(client) = read_models::mongo::client(&mongodb_uri(), "projectors-tests").await {
+            let core = self.mongo_name.replace("sales_test_", "core_test_");
+            let _ = client.database(&core).drop().await;
+        }
         let jetstream = async_nats::jetstream::new(self.nats.clone());
         let _ = jetstream.delete_stream(&self.stream).await;
         let _ = jetstream.delete_stream(&self.dead_letters).await;

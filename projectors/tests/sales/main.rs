@@ -1,5 +1,6 @@
-//! The sales projector and its rebuild, against real PostgreSQL (through
-//! the real command API), real NATS JetStream and a real MongoDB-wire server.
+//! The sales projector and its rebuild, the profiles projector, and users
+//! end to end through the auth service, against real PostgreSQL (through the
+//! real command API), real NATS JetStream and a real MongoDB-wire server.
 
 mod e2e;
 mod faults;
@@ -7,3 +8,4 @@ mod helpers;
 mod profiles;
 mod projection;
 mod rebuild;
+mod users;
