@@ -119,10 +119,10 @@ fi
 start_service auth "$AUTH_BIN"
 wait_http "http://$AUTH_API_ADDR/ready" 60 auth auth
 
-log "seeding demo data"
-"$DEV_BIN" seed --api "$API_URL"
 log "registering demo users"
 demo_users=$("$DEV_BIN" seed-users --auth "http://$AUTH_API_ADDR")
+log "seeding demo data (as the demo users)"
+"$DEV_BIN" seed --api "$API_URL" --auth "http://$AUTH_API_ADDR"
 
 cat <<EOF
 

@@ -75,6 +75,12 @@ pub async fn run(config: &Config) -> anyhow::Result<String> {
     let result = measure(config, &service, params, &private, &public).await;
     service.stop().await;
     drop_mongo_database(&client, CORE_DB).await?;
+    if let Ok(nats) = async_nats::connect(config.nats_url.as_str()).await {
+        // Best effort: the stream only holds the bench's own users.
+        let _ = async_nats::jetstream::new(nats)
+            .delete_stream("BENCH_USERS")
+            .await;
+    }
     let table = result?;
     println!("{table}");
     Ok(table)
@@ -268,6 +274,10 @@ impl AuthService {
             .env("MONGODB_URI", &config.mongodb_uri)
             .env("MONGODB_CORE_DB", CORE_DB)
             .env("NATS_URL", &config.nats_url)
+            // Its user messages go to a stream of the bench's own, not to
+            // the ASTRO_USERS a local stack's profiles projector reads.
+            .env("USERS_STREAM", "BENCH_USERS")
+            .env("USERS_SUBJECT_PREFIX", "bench.users")
             .env("ARGON2_MEMORY_KIB", params.memory_kib.to_string())
             .env("ARGON2_ITERATIONS", params.iterations.to_string())
             .env("ARGON2_PARALLELISM", params.parallelism.to_string())

@@ -3,10 +3,12 @@
 //! - `astro-dev keygen`: prints a fresh `AUTH_PRIVATE_KEY=…` and
 //!   `AUTH_PUBLIC_KEY=…` pair (hex Ed25519) for a local environment file.
 //! - `astro-dev token ROLE [USER_ID]`: mints a token with `AUTH_PRIVATE_KEY`
-//!   (ROLE: traveler, agency, operations, finance, it). Until the auth service
-//!   exists this is how local users get tokens.
-//! - `astro-dev seed [--api URL]`: loads demo data through the command API
-//!   (rockets, launches, bookings) once, and prints demo tokens.
+//!   (ROLE: traveler, agency, operations, finance, it) for an id without an
+//!   account: for scripts and tools.
+//! - `astro-dev seed [--api URL [--auth URL]]`: loads demo data through the
+//!   command API (rockets, launches, bookings) once, and prints demo tokens.
+//!   With `--auth`, it acts as the demo users registered by `seed-users`
+//!   (logged in on the auth service), so they own the demo bookings.
 //! - `astro-dev seed-users [--auth URL]`: registers demo users of every role
 //!   through the auth service (employees as the bootstrap IT account from
 //!   `AUTH_BOOTSTRAP_IT_EMAIL` / `AUTH_BOOTSTRAP_IT_PASSWORD`), idempotently,
@@ -71,12 +73,13 @@ async fn main() -> anyhow::Result<()> {
             };
             println!("{}", issuer()?.issue(&principal, DEMO_TOKEN_TTL));
         }
-        ["seed"] => seed::run(&issuer()?, "http://127.0.0.1:8081").await?,
-        ["seed", "--api", url] => seed::run(&issuer()?, url).await?,
+        ["seed"] => seed::run(&issuer()?, "http://127.0.0.1:8081", None).await?,
+        ["seed", "--api", url] => seed::run(&issuer()?, url, None).await?,
+        ["seed", "--api", url, "--auth", auth] => seed::run(&issuer()?, url, Some(auth)).await?,
         ["seed-users"] => seed_users("http://127.0.0.1:8083").await?,
         ["seed-users", "--auth", url] => seed_users(url).await?,
         _ => bail!(
-            "usage: astro-dev keygen | astro-dev token ROLE [USER_ID] | astro-dev seed [--api URL] | astro-dev seed-users [--auth URL]"
+            "usage: astro-dev keygen | astro-dev token ROLE [USER_ID] | astro-dev seed [--api URL [--auth URL]] | astro-dev seed-users [--auth URL]"
         ),
     }
     Ok(())

@@ -64,24 +64,86 @@ fn token(issuer: &TokenIssuer, id: &str, role: Role) -> anyhow::Result<String> {
     ))
 }
 
-/// Loads the demo data and prints what it made.
-pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
+/// A demo user's id and a token of theirs.
+struct Account {
+    id: String,
+    token: String,
+}
+
+/// Logs `email` in on the auth service at `auth`.
+async fn login(http: &reqwest::Client, auth: &str, email: &str) -> anyhow::Result<Account> {
+    let response = http
+        .post(format!("{auth}/v1/auth/login"))
+        .json(&json!({ "email": email, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .context("POST /v1/auth/login")?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    match (body["user_id"].as_str(), body["token"].as_str()) {
+        (Some(id), Some(token)) if status.is_success() => Ok(Account {
+            id: id.to_owned(),
+            token: token.to_owned(),
+        }),
+        _ => bail!("demo user {email} cannot log in ({status}): {body}"),
+    }
+}
+
+/// The demo users' accounts, by role: logged in on the auth service when
+/// `auth` is given (they must be registered: `seed-users`), else tokens
+/// minted with `issuer` for fixed ids.
+async fn accounts(issuer: &TokenIssuer, auth: Option<&str>) -> anyhow::Result<[Account; 5]> {
+    let roles = [
+        (
+            "operations",
+            OPERATIONS,
+            Role::Employee(Department::Operations),
+        ),
+        ("traveler", TRAVELER, Role::Traveler),
+        ("agency", AGENCY, Role::Agency),
+        ("finance", FINANCE, Role::Employee(Department::Finance)),
+        ("it", IT, Role::Employee(Department::It)),
+    ];
+    let http = reqwest::Client::new();
+    let mut accounts = Vec::with_capacity(roles.len());
+    for (label, fixed_id, role) in roles {
+        accounts.push(match auth {
+            Some(auth) => {
+                let email = demo_users()
+                    .into_iter()
+                    .find(|user| user.label == label)
+                    .map(|user| user.email)
+                    .context("every role has a demo user")?;
+                login(&http, auth.trim_end_matches('/'), email).await?
+            }
+            None => Account {
+                id: fixed_id.to_owned(),
+                token: token(issuer, fixed_id, role)?,
+            },
+        });
+    }
+    accounts
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("five demo accounts"))
+}
+
+/// Loads the demo data and prints what it made. With `auth`, the bookings
+/// are made by the registered demo traveler and agency (so they see them in
+/// `GET /v1/me/bookings` after logging in); without, by fixed demo ids.
+pub async fn run(issuer: &TokenIssuer, api: &str, auth: Option<&str>) -> anyhow::Result<()> {
     let client = Client {
         http: reqwest::Client::new(),
         api: api.trim_end_matches('/').to_owned(),
     };
-    let operations = token(issuer, OPERATIONS, Role::Employee(Department::Operations))?;
-    let traveler = token(issuer, TRAVELER, Role::Traveler)?;
-    let agency = token(issuer, AGENCY, Role::Agency)?;
-    let finance = token(issuer, FINANCE, Role::Employee(Department::Finance))?;
-    let it = token(issuer, IT, Role::Employee(Department::It))?;
+    let [operations, traveler, agency, finance, it] = accounts(issuer, auth).await?;
     let demo_users = [
-        ("operations", OPERATIONS, &operations),
-        ("traveler", TRAVELER, &traveler),
-        ("agency", AGENCY, &agency),
-        ("finance", FINANCE, &finance),
-        ("it", IT, &it),
+        ("operations", operations.id.as_str(), &operations.token),
+        ("traveler", traveler.id.as_str(), &traveler.token),
+        ("agency", agency.id.as_str(), &agency.token),
+        ("finance", finance.id.as_str(), &finance.token),
+        ("it", it.id.as_str(), &it.token),
     ];
+    let (operations, traveler, agency) = (&operations.token, &traveler.token, &agency.token);
 
     let rockets = [
         ("demo-rocket-1", "Starhopper", 12, "suborbital"),
@@ -93,7 +155,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     for (key, name, capacity, range) in rockets {
         let (reply, replayed) = client
             .post(
-                &operations,
+                operations,
                 "/v1/rockets",
                 key,
                 json!({ "name": name, "capacity": capacity, "range": range }),
@@ -149,7 +211,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     for (key, rocket, spaceport, destination, days, price) in launches {
         let (reply, _) = client
             .post(
-                &operations,
+                operations,
                 "/v1/launches",
                 key,
                 json!({
@@ -165,7 +227,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
     }
     client
         .post(
-            &operations,
+            operations,
             &format!("/v1/launches/{}/confirm", launch_ids[1]),
             "demo-confirm-2",
             json!({}),
@@ -174,13 +236,13 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
 
     let bookings = [
         (
-            &traveler,
+            traveler,
             "demo-booking-1",
             0,
             vec![("Ada Lovelace", "1985-12-10")],
         ),
         (
-            &traveler,
+            traveler,
             "demo-booking-2",
             2,
             vec![
@@ -189,7 +251,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
             ],
         ),
         (
-            &agency,
+            agency,
             "demo-booking-3",
             1,
             vec![
@@ -199,7 +261,7 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
             ],
         ),
         (
-            &agency,
+            agency,
             "demo-booking-4",
             3,
             vec![("Mae Jemison", "1980-10-17")],
@@ -234,7 +296,10 @@ pub async fn run(issuer: &TokenIssuer, api: &str) -> anyhow::Result<()> {
 }
 
 fn print_tokens(users: &[(&str, &str, &String)]) {
-    println!("Demo tokens (valid 24 h; send as `Authorization: Bearer <token>`):");
+    println!(
+        "Demo tokens (send as `Authorization: Bearer <token>`; those of logged-in \
+         demo users last 15 min, log in again for more):"
+    );
     for (role, id, token) in users {
         println!("  {role:<11} user {id}\n    {token}");
     }

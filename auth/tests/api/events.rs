@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
-use events::user::{user_subject, Profile, UserEvent, UserMessage, USERS_STREAM};
+use events::user::{Profile, UserEvent, UserMessage};
 use futures::TryStreamExt;
 use mongodb::bson::doc;
 use uuid::Uuid;
@@ -45,7 +45,9 @@ async fn every_new_account_is_published_exactly_once() {
 
     let nats = async_nats::connect(testkit::nats_url()).await.unwrap();
     let js = jetstream::new(nats);
-    let stream = js.get_stream(USERS_STREAM).await.unwrap();
+    let stream = js.get_stream(&app.settings.users_stream).await.unwrap();
+    let prefix = app.settings.users_subject_prefix.clone();
+    let user_subject = |user_id: Uuid| format!("{prefix}.{user_id}");
     for (user_id, _) in &ids {
         let subject = user_subject(*user_id);
         wait_for(Duration::from_secs(10), "the user message", || async {

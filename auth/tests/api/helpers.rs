@@ -55,8 +55,10 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
         }),
         outbox_poll_interval: Duration::from_millis(200),
         outbox_lease: Duration::from_secs(5),
-        users_stream: events::user::USERS_STREAM.into(),
-        users_subject_prefix: "astro.users".into(),
+        // A stream and subjects of the test's own: tests never publish into
+        // the ASTRO_USERS a local stack's profiles projector reads.
+        users_stream: format!("TEST_USERS_{}", database.trim_start_matches("core_test_")),
+        users_subject_prefix: format!("test.{}.users", database.trim_start_matches("core_test_")),
         http_workers: 2,
         max_body_bytes: 16_384,
         shutdown_timeout_secs: 1,
@@ -134,9 +136,11 @@ async fn start(settings: Settings) -> String {
 }
 
 impl Drop for TestApp {
-    /// Drops the test's database, best-effort, also when the test failed.
+    /// Drops the test's database and users stream, best-effort, also when
+    /// the test failed.
     fn drop(&mut self) {
         let name = self.database.name().to_owned();
+        let stream = self.settings.users_stream.clone();
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -146,6 +150,11 @@ impl Drop for TestApp {
                 let client = read_models::mongo::client(&testkit::mongodb_uri(), "auth-tests")
                     .await
                     .ok()?;
+                if let Ok(nats) = async_nats::connect(testkit::nats_url()).await {
+                    let _ = async_nats::jetstream::new(nats)
+                        .delete_stream(&stream)
+                        .await;
+                }
                 client.database(&name).drop().await.ok()
             })
         });
