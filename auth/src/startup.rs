@@ -2,17 +2,16 @@
 //! keys, the background tasks (initialization, revocations, outbox), and
 //! the HTTP server.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use anyhow::Context;
 use async_nats::jetstream;
 use mongodb::{Database, IndexModel};
+use platform::http::ServerSettings;
 use platform::metrics::Metrics;
 use platform::{RevocationList, TokenIssuer, TokenVerifier};
 use secrecy::ExposeSecret;
@@ -163,28 +162,18 @@ fn serve(
     metrics: Metrics,
     verifier: TokenVerifier,
 ) -> anyhow::Result<Application> {
-    let metrics = web::Data::new(metrics);
-    let verifier = web::Data::new(verifier);
-    let max_body = settings.max_body_bytes;
-    let listener =
-        TcpListener::bind(&settings.addr).with_context(|| format!("binding {}", settings.addr))?;
-    let port = listener.local_addr()?.port();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(from_fn(platform::http::observe))
-            .app_data(state.clone())
-            .app_data(metrics.clone())
-            .app_data(verifier.clone())
-            .app_data(web::PayloadConfig::new(max_body))
-            .app_data(platform::http::path_config())
-            .app_data(platform::http::query_config())
-            .configure(routes::configure)
-            .default_service(web::to(platform::http::not_found))
-    })
-    .workers(settings.http_workers)
-    .shutdown_timeout(settings.shutdown_timeout_secs)
-    .listen(listener)?
-    .run();
+    let (port, server) = platform::http::api_server(
+        &ServerSettings {
+            addr: settings.addr.clone(),
+            workers: settings.http_workers,
+            shutdown_timeout_secs: settings.shutdown_timeout_secs,
+            max_body_bytes: settings.max_body_bytes,
+        },
+        state,
+        metrics,
+        verifier,
+        routes::configure,
+    )?;
     Ok(Application { port, server })
 }
 

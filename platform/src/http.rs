@@ -317,3 +317,53 @@ mod tests {
         assert_eq!(clean("expected value at line 1 column 2"), "expected value");
     }
 }
+
+/// How an API's HTTP server listens and stops.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// The listen address (port 0 picks a free port).
+    pub addr: String,
+    /// Actix worker threads.
+    pub workers: usize,
+    /// On SIGTERM/SIGINT, grace for in-flight requests.
+    pub shutdown_timeout_secs: u64,
+    /// Largest request body (413 above).
+    pub max_body_bytes: usize,
+}
+
+/// Binds and builds an API's server the way every service does: the
+/// [`observe`] middleware, the shared `state`, metrics and token verifier in
+/// the app data, problem+json for bad paths, queries and unknown routes, and
+/// `routes`. Returns the bound port and the server, not yet running.
+pub fn api_server<S: Send + Sync + 'static>(
+    settings: &ServerSettings,
+    state: web::Data<S>,
+    metrics: Metrics,
+    verifier: crate::TokenVerifier,
+    routes: fn(&mut web::ServiceConfig),
+) -> anyhow::Result<(u16, actix_web::dev::Server)> {
+    use anyhow::Context;
+    let metrics = web::Data::new(metrics);
+    let verifier = web::Data::new(verifier);
+    let max_body = settings.max_body_bytes;
+    let listener = std::net::TcpListener::bind(&settings.addr)
+        .with_context(|| format!("binding {}", settings.addr))?;
+    let port = listener.local_addr()?.port();
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(observe))
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(verifier.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(path_config())
+            .app_data(query_config())
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .workers(settings.workers)
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
+}

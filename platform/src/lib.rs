@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod revocation;
 pub mod telemetry;

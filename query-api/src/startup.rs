@@ -1,12 +1,11 @@
 //! Builds the application: MongoDB client, caches, metrics, HTTP server.
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use anyhow::Context;
+use platform::http::ServerSettings;
 use platform::metrics::Metrics;
 use platform::TokenVerifier;
 
@@ -70,26 +69,19 @@ impl Application {
             metrics: QueryMetrics::register(&metrics),
             max_wait: settings.read_your_writes_max_wait,
         });
-        let metrics = web::Data::new(metrics);
-        let verifier = web::Data::new(verifier);
-        let listener = TcpListener::bind(&settings.addr)
-            .with_context(|| format!("binding {}", settings.addr))?;
-        let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(platform::http::observe))
-                .app_data(state.clone())
-                .app_data(metrics.clone())
-                .app_data(verifier.clone())
-                .app_data(platform::http::path_config())
-                .app_data(platform::http::query_config())
-                .configure(routes::configure)
-                .default_service(web::to(platform::http::not_found))
-        })
-        .workers(settings.http_workers)
-        .shutdown_timeout(settings.shutdown_timeout_secs)
-        .listen(listener)?
-        .run();
+        let (port, server) = platform::http::api_server(
+            &ServerSettings {
+                addr: settings.addr.clone(),
+                workers: settings.http_workers,
+                shutdown_timeout_secs: settings.shutdown_timeout_secs,
+                // Only GETs: no body is expected.
+                max_body_bytes: 16_384,
+            },
+            state,
+            metrics,
+            verifier,
+            routes::configure,
+        )?;
         Ok(Self { port, server })
     }
 

@@ -308,25 +308,28 @@ impl World {
             .expect("starting the projectors binary")
     }
 
-    /// `POST path` with `token` and a JSON body; the status and body.
+    /// `POST path` on the command API with `token` and a JSON body; the
+    /// status and body.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.api))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("the command API answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        self.send(reqwest::Method::POST, path, token, body).await
     }
 
-    /// `PUT path` on the command API with a token; status and JSON body.
+    /// `PUT path` on the command API with `token` and a JSON body; the
+    /// status and body.
     pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, token, body).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let response = self
             .http
-            .put(format!("{}{path}", self.api))
+            .request(method, format!("{}{path}", self.api))
             .bearer_auth(token)
             .json(&body)
             .send()
