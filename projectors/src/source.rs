@@ -120,3 +120,90 @@ pub async fn aggregate_events<'e>(
     .fetch_all(executor)
     .await
 }
+
+/// A run of events in global order with nothing missing before its end.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// The events with `after < global_position <= up_to`, in order.
+    pub events: Vec<StoredEvent>,
+    /// The position read up to: the next read starts after it (`after`
+    /// itself when nothing was read).
+    pub up_to: i64,
+}
+
+/// How often [`settled_after`] looks whether the transactions it waits for
+/// have ended.
+const SETTLE_POLL: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Up to `limit` events after `after` in global order, such that no event
+/// with a position up to the last one returned can appear later.
+///
+/// Positions are taken from an identity when a transaction inserts, and
+/// transactions commit in another order, so a plain "position > after"
+/// read can see 7 while 6 is still uncommitted, and a reader that moved on
+/// would skip 6 for ever. A position at or below the highest one visible now
+/// was taken before this read, so only a transaction in flight now can still
+/// commit it. This reads what is visible and the transactions in flight in
+/// one snapshot, waits until those have ended (committed or rolled back),
+/// and reads the same range again: what it finds then is final, and gaps
+/// left are rollbacks. Projections that must see events in exactly the
+/// global order (the finance numbering) read through this.
+pub async fn settled_after(
+    pool: &sqlx::PgPool,
+    after: i64,
+    limit: i64,
+) -> Result<Settled, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let up_to: Option<i64> = sqlx::query_scalar(
+        "SELECT max(global_position) FROM (SELECT global_position FROM events
+          WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS page",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_one(&mut *tx)
+    .await?;
+    let in_flight: Vec<String> =
+        sqlx::query_scalar("SELECT xid::text FROM pg_snapshot_xip(pg_current_snapshot()) AS xid")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let Some(up_to) = up_to else {
+        return Ok(Settled {
+            events: Vec::new(),
+            up_to: after,
+        });
+    };
+    if !in_flight.is_empty() {
+        wait_until_ended(pool, &in_flight).await?;
+    }
+    let events = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events
+          WHERE global_position > $1 AND global_position <= $2
+          ORDER BY global_position"
+    ))
+    .bind(after)
+    .bind(up_to)
+    .fetch_all(pool)
+    .await?;
+    Ok(Settled { events, up_to })
+}
+
+/// Polls until none of the transactions `xids` is in progress.
+async fn wait_until_ended(pool: &sqlx::PgPool, xids: &[String]) -> Result<(), sqlx::Error> {
+    loop {
+        let running: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM unnest($1::text[]) AS xid
+              WHERE pg_xact_status(xid::xid8) = 'in progress'",
+        )
+        .bind(xids)
+        .fetch_one(pool)
+        .await?;
+        if running == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+}

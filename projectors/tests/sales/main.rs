@@ -8,4 +8,5 @@ mod helpers;
 mod profiles;
 mod projection;
 mod rebuild;
+mod settled;
 mod users;
