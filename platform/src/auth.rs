@@ -285,9 +285,10 @@ impl TokenVerifier {
     /// [`TokenVerifier::verify`] as of `now`.
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Principal, TokenError> {
         let token = token.trim();
+        // The cached path decides under the lock, without copying the entry.
         let cached = match self.verified.lock() {
             Ok(mut cache) => match cache.get(token) {
-                Some(verified) if now < verified.until => Some(verified.clone()),
+                Some(verified) if now < verified.until => Some(self.decide(verified)),
                 Some(_) => {
                     cache.pop(token);
                     None
@@ -296,18 +297,21 @@ impl TokenVerifier {
             },
             Err(_) => None,
         };
-        let verified = match cached {
-            Some(verified) => verified,
-            None => {
-                let verified = self.verify_uncached(token, now)?;
-                if let Ok(mut cache) = self.verified.lock() {
-                    if verified.until > now {
-                        cache.put(token.to_owned(), verified.clone());
-                    }
-                }
-                verified
+        if let Some(decided) = cached {
+            return decided;
+        }
+        let verified = self.verify_uncached(token, now)?;
+        let decided = self.decide(&verified);
+        if verified.until > now {
+            if let Ok(mut cache) = self.verified.lock() {
+                cache.put(token.to_owned(), verified);
             }
-        };
+        }
+        decided
+    }
+
+    /// A verified token's principal, unless the token has been revoked.
+    fn decide(&self, verified: &Verified) -> Result<Principal, TokenError> {
         if verified
             .revocation_ids
             .iter()
