@@ -1,8 +1,10 @@
 //! The read side's feeders: the relay drains the transactional outbox of the
 //! event store into NATS JetStream ([`relay`]); the sales projector builds
 //! the MongoDB `sales` read model ([`sales`]); the profiles projector keeps
-//! users' profiles in Postgres ([`profiles`]).
+//! users' profiles in Postgres ([`profiles`]); the finance projector
+//! issues invoices and credit notes in Postgres ([`finance`]).
 
+pub mod finance;
 pub mod metrics;
 pub mod profiles;
 pub mod relay;

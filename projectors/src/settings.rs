@@ -15,11 +15,18 @@ pub enum Component {
     /// The profiles projector (Postgres `travelers`, `agencies`,
     /// `employees`).
     Profiles,
+    /// The finance projector (Postgres schema `finance`).
+    Finance,
 }
 
 impl Component {
     /// Every component, in the order they start.
-    pub const ALL: [Component; 3] = [Component::Relay, Component::Sales, Component::Profiles];
+    pub const ALL: [Component; 4] = [
+        Component::Relay,
+        Component::Sales,
+        Component::Profiles,
+        Component::Finance,
+    ];
 
     /// Its name on the command line.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +34,7 @@ impl Component {
             Self::Relay => "relay",
             Self::Sales => "sales",
             Self::Profiles => "profiles",
+            Self::Finance => "finance",
         }
     }
 
@@ -97,7 +105,17 @@ pub struct Settings {
     /// messages' subjects, which `events::user` defines; another value is
     /// for tests.
     pub users_subject_prefix: String,
-    /// The components to run (`projectors serve [relay] [sales] [profiles]`;
+    /// `FINANCE_CONSUMER` (`finance`): the finance projector's durable
+    /// consumer (on `<EVENTS_SUBJECT_PREFIX>.Launch.>`); its messages only
+    /// wake the projector, which reads the event store in global order.
+    pub finance_consumer: String,
+    /// `FINANCE_BATCH_SIZE` (1000): most events applied per transaction
+    /// (by the projector and by `rebuild finance`).
+    pub finance_batch_size: i64,
+    /// `FINANCE_POLL_INTERVAL_MS` (1000): the finance projector reads the
+    /// store at least this often even when no message arrives.
+    pub finance_poll_interval: Duration,
+    /// The components to run (`projectors serve [relay] [sales] [profiles] [finance]`;
     /// all when none is named).
     pub components: Vec<Component>,
 }
@@ -155,6 +173,13 @@ impl Settings {
                 "USERS_SUBJECT_PREFIX",
                 events::user::ALL_USERS.trim_end_matches(".>"),
             ),
+            finance_consumer: config::string("FINANCE_CONSUMER", "finance"),
+            finance_batch_size: bounded("FINANCE_BATCH_SIZE", 1_000, 1..=50_000)? as i64,
+            finance_poll_interval: Duration::from_millis(bounded(
+                "FINANCE_POLL_INTERVAL_MS",
+                1_000,
+                10..=3_600_000,
+            )? as u64),
             components: Component::ALL.to_vec(),
         })
     }

@@ -207,3 +207,22 @@ async fn wait_until_ended(pool: &sqlx::PgPool, xids: &[String]) -> Result<(), sq
         tokio::time::sleep(SETTLE_POLL).await;
     }
 }
+
+/// The events with `after < global_position <= until`, in global order.
+/// Only for a range already known to be settled (a projection's
+/// checkpoint was read through [`settled_after`]).
+pub async fn events_between<'e>(
+    executor: impl PgExecutor<'e>,
+    after: i64,
+    until: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events
+          WHERE global_position > $1 AND global_position <= $2
+          ORDER BY global_position"
+    ))
+    .bind(after)
+    .bind(until)
+    .fetch_all(executor)
+    .await
+}

@@ -1,5 +1,5 @@
 //! Builds the projectors process: database pool, NATS and MongoDB clients,
-//! the components asked for (the relay, the sales projector), and the HTTP
+//! the components asked for (relay, sales, profiles, finance), and the HTTP
 //! server for `/health`, `/ready` and `/metrics`. Nothing here migrates: the
 //! command API owns the schema.
 
@@ -16,6 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
+use crate::finance::{FinanceConfig, FinanceProjector};
 use crate::metrics::{ProjectorMetrics, RelayMetrics};
 use crate::profiles::{ProfilesConfig, ProfilesProjector};
 use crate::relay::{Relay, RelayConfig};
@@ -37,6 +38,7 @@ pub struct Application {
     relay: Option<Relay>,
     sales: Option<SalesProjector>,
     profiles: Option<ProfilesProjector>,
+    finance: Option<FinanceProjector>,
     stop: watch::Sender<bool>,
 }
 
@@ -107,6 +109,14 @@ impl Application {
                 ProjectorMetrics::register(&metrics, "profiles_projector"),
             )
         });
+        let finance = wants(Component::Finance).then(|| {
+            FinanceProjector::new(
+                pool.clone(),
+                nats.clone(),
+                FinanceConfig::from(&settings),
+                ProjectorMetrics::register(&metrics, "finance_projector"),
+            )
+        });
         let probes = web::Data::new(Probes { pool, nats, mongo });
         let metrics = web::Data::new(metrics);
         let listener = TcpListener::bind(&settings.addr)
@@ -134,6 +144,7 @@ impl Application {
             relay,
             sales,
             profiles,
+            finance,
             stop,
         })
     }
@@ -157,6 +168,7 @@ impl Application {
             relay,
             sales,
             profiles,
+            finance,
             stop,
             ..
         } = self;
@@ -174,6 +186,10 @@ impl Application {
         if let Some(profiles) = profiles {
             let shutdown = stop.subscribe();
             components.push(tokio::spawn(async move { profiles.run(shutdown).await }));
+        }
+        if let Some(finance) = finance {
+            let shutdown = stop.subscribe();
+            components.push(tokio::spawn(async move { finance.run(shutdown).await }));
         }
         let mut stopped = stop.subscribe();
         tokio::select! {

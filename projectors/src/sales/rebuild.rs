@@ -279,7 +279,8 @@ async fn replay(
     ))
 }
 
-fn measure(phase: &'static str, done: u64, total: u64, began: Instant) -> Progress {
+/// Progress of a phase that has done `done` of `total` items since `began`.
+pub fn measure(phase: &'static str, done: u64, total: u64, began: Instant) -> Progress {
     let rate = done as f64 / began.elapsed().as_secs_f64().max(1e-9);
     let eta_secs = if rate > 0.0 {
         total.saturating_sub(done) as f64 / rate

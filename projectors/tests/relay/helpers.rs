@@ -100,6 +100,9 @@ impl TestContext {
             users_stream: format!("TEST_USERS_{}", self.stream),
             users_subject_prefix: format!("{}-users", self.prefix),
             profiles_consumer: "profiles".into(),
+            finance_consumer: "finance".into(),
+            finance_batch_size: 500,
+            finance_poll_interval: Duration::from_millis(200),
             components: vec![projectors::settings::Component::Relay],
         }
     }

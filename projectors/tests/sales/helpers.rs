@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use bson::{doc, Document};
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use futures::TryStreamExt;
 use platform::auth::generate_key_pair;
 use platform::{Principal, Role, TokenIssuer};
@@ -258,6 +258,9 @@ impl World {
             users_stream: format!("{}_USERS", self.stream),
             users_subject_prefix: format!("{}-users", self.prefix),
             profiles_consumer: "profiles".into(),
+            finance_consumer: "finance".into(),
+            finance_batch_size: 500,
+            finance_poll_interval: Duration::from_millis(200),
             components: components.to_vec(),
         }
     }
@@ -342,6 +345,12 @@ impl World {
     /// A launch of `capacity` seats to the Moon, departing in a year and a
     /// half.
     pub async fn launch(&self, capacity: u32) -> Uuid {
+        let departure = (Utc::now() + chrono::Duration::days(540)).trunc_subsecs(0);
+        self.launch_departing(capacity, departure).await
+    }
+
+    /// A launch of `capacity` seats to the Moon departing at `departure`.
+    pub async fn launch_departing(&self, capacity: u32, departure: DateTime<Utc>) -> Uuid {
         let (status, rocket) = self
             .post(
                 "/v1/rockets",
@@ -350,7 +359,6 @@ impl World {
             )
             .await;
         assert_eq!(status, 201, "{rocket}");
-        let departure = (Utc::now() + chrono::Duration::days(540)).trunc_subsecs(0);
         let (status, launch) = self
             .post(
                 "/v1/launches",

@@ -4,6 +4,7 @@
 
 mod e2e;
 mod faults;
+mod finance;
 mod helpers;
 mod profiles;
 mod projection;
