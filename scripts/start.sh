@@ -101,7 +101,7 @@ if service_pid relay >/dev/null; then
     stop_service relay
 fi
 export PROJECTORS_ADDR="${PROJECTORS_ADDR:-127.0.0.1:8085}"
-ensure_service projectors "http://$PROJECTORS_ADDR" "$PROJECTORS_BIN" serve relay sales profiles
+ensure_service projectors "http://$PROJECTORS_ADDR" "$PROJECTORS_BIN" serve relay sales profiles finance
 
 export QUERY_API_ADDR="${QUERY_API_ADDR:-127.0.0.1:8082}"
 ensure_service query-api "http://$QUERY_API_ADDR" "$QUERY_BIN"
