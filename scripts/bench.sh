@@ -7,12 +7,18 @@
 #            default listing against a raw MongoDB loop (listing), and the
 #            rebuild of the sales read model against read and write floors
 #            (rebuild); each of lag, listing, rebuild can be named alone;
+#   finance  `projectors rebuild finance`, then `--verify`, over a synthetic
+#            event store, against the floors of reading its events and of
+#            inserting its invoices (not in the default set nor in sync:
+#            BENCH_PARTS=finance);
 #   auth     logins/s through the auth service at concurrency 8 against a
 #            bare argon2id verify loop, and token verification cost (not in
 #            the default set: BENCH_PARTS=auth).
 # Knobs: BENCH_PARTS, BENCH_SECONDS (10), BENCH_CONCURRENCY (8,32,64),
 # BENCH_SYNC_RATE (500), BENCH_SYNC_SAMPLE (10), BENCH_LISTING_CONCURRENCY (32),
-# BENCH_REBUILD_EVENTS (100000), BENCH_REBUILD_LAUNCHES (200).
+# BENCH_REBUILD_EVENTS (100000), BENCH_REBUILD_LAUNCHES (200),
+# BENCH_FINANCE_EVENTS (100000), BENCH_FINANCE_LAUNCHES (200),
+# FINANCE_BATCH_SIZE (1000, passed to projectors rebuild finance).
 # See docs/performance.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,8 +27,23 @@ ensure_postgres
 ensure_nats
 ensure_mongo
 ensure_cargo
-log "building release binaries"
-cargo build --release -p bench -p command-api -p projectors -p query-api -p auth
+# Build only the binaries the parts start (an unknown part builds them all;
+# the bench then names the known ones).
+packages=(bench)
+IFS=',' read -ra parts <<<"${BENCH_PARTS:-booking,sync}"
+for part in "${parts[@]}"; do
+    case "${part// /}" in
+    booking) packages+=(command-api) ;;
+    sync | lag | listing) packages+=(command-api projectors query-api) ;;
+    rebuild | finance) packages+=(projectors) ;;
+    auth) packages+=(auth) ;;
+    "") ;;
+    *) packages+=(command-api projectors query-api auth) ;;
+    esac
+done
+mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
+log "building release binaries: ${packages[*]}"
+cargo build --release "${packages[@]/#/--package=}"
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 export COMMAND_API_BIN="$BIN_DIR/command-api"
 export PROJECTORS_BIN="$BIN_DIR/projectors"

@@ -23,6 +23,15 @@
 //!     reading and decoding those events with sqlx and of inserting the same
 //!     documents with the raw driver.
 //!
+//! - `finance` ([`finance`]): `projectors rebuild finance` over a synthetic
+//!   event store of `BENCH_FINANCE_EVENTS` events (half on 31 December,
+//!   half on 1 January), into empty tables, then again with `--verify`
+//!   (which must find them identical), against the floors of reading and
+//!   decoding those events and of inserting the invoices and their lines
+//!   with one `UNNEST` per 1,000 rows. Not in the default set, nor in
+//!   `sync` (a Postgres-only projection, not the NATS/MongoDB read path):
+//!   name it, e.g. `BENCH_PARTS=finance`.
+//!
 //! - `auth` ([`auth`]): logins/s and their latency through the release auth
 //!   service at concurrency 8, against a bare argon2id verification loop
 //!   with the same parameters on 8 blocking threads; and the cost of a token
@@ -42,10 +51,17 @@
 //! - `BENCH_LISTING_CONCURRENCY` (32): clients in the listing part.
 //! - `BENCH_REBUILD_EVENTS` (100000): events in the synthetic event store.
 //! - `BENCH_REBUILD_LAUNCHES` (200): launches they are spread over.
+//! - `BENCH_FINANCE_EVENTS` (100000), `BENCH_FINANCE_LAUNCHES` (200): the
+//!   same for the finance part.
+//! - `FINANCE_BATCH_SIZE` (1000): passed to `projectors rebuild finance`
+//!   (events per transaction).
+//! - `BENCH_FINANCE_KEEP` (`false`): `true` keeps the finance part's
+//!   database after a successful run, to profile by hand (the next run
+//!   drops it first).
 //! - `DATABASE_URL` (`postgres://astro:astro@127.0.0.1:5432/astro`): the
 //!   PostgreSQL server; the bench creates and drops its own databases there
 //!   (`astro_bench_floor`, `astro_bench_api`, `astro_bench_sync`,
-//!   `astro_bench_rebuild`).
+//!   `astro_bench_rebuild`, `astro_bench_finance`).
 //! - `MONGODB_URI` (the local SecantusDB): the bench uses and drops the
 //!   databases `sales_bench`, `sales_bench_rebuild` and `sales_bench_raw`.
 //! - `NATS_URL` (`nats://127.0.0.1:4222`): the bench uses and deletes the
@@ -67,12 +83,12 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 mod api;
 mod auth;
 mod booking;
+mod finance;
 mod floor;
 mod rebuild;
 mod report;
 mod stack;
 mod sync;
-mod synthetic;
 
 /// Seats of each benchmark launch: far more than a run sells.
 pub const CAPACITY: u32 = 10_000;
@@ -92,6 +108,8 @@ pub struct Parts {
     pub rebuild: bool,
     /// Logins against bare argon2, and token verification.
     pub auth: bool,
+    /// The rebuild of the finance projection.
+    pub finance: bool,
 }
 
 impl std::fmt::Display for Parts {
@@ -101,6 +119,7 @@ impl std::fmt::Display for Parts {
             (self.lag, "lag"),
             (self.listing, "listing"),
             (self.rebuild, "rebuild"),
+            (self.finance, "finance"),
             (self.auth, "auth"),
         ];
         let on: Vec<&str> = names
@@ -128,8 +147,9 @@ impl Parts {
                 "listing" => parts.listing = true,
                 "rebuild" => parts.rebuild = true,
                 "auth" => parts.auth = true,
+                "finance" => parts.finance = true,
                 other => bail!(
-                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild, auth)"
+                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild, finance, auth)"
                 ),
             }
         }
@@ -161,6 +181,14 @@ pub struct Config {
     pub rebuild_events: u64,
     /// `BENCH_REBUILD_LAUNCHES`.
     pub rebuild_launches: u64,
+    /// `BENCH_FINANCE_EVENTS`.
+    pub finance_events: u64,
+    /// `BENCH_FINANCE_LAUNCHES`.
+    pub finance_launches: u64,
+    /// `FINANCE_BATCH_SIZE`.
+    pub finance_batch_size: u64,
+    /// `BENCH_FINANCE_KEEP`.
+    pub finance_keep: bool,
     /// `COMMAND_API_BIN`.
     pub command_api_bin: String,
     /// `PROJECTORS_BIN`.
@@ -194,6 +222,10 @@ impl Config {
             listing_concurrency: parse("BENCH_LISTING_CONCURRENCY", 32)?,
             rebuild_events: parse("BENCH_REBUILD_EVENTS", 100_000)?,
             rebuild_launches: parse("BENCH_REBUILD_LAUNCHES", 200)?,
+            finance_events: parse("BENCH_FINANCE_EVENTS", 100_000)?,
+            finance_launches: parse("BENCH_FINANCE_LAUNCHES", 200)?,
+            finance_batch_size: parse("FINANCE_BATCH_SIZE", 1_000)?,
+            finance_keep: parse("BENCH_FINANCE_KEEP", false)?,
             command_api_bin: string("COMMAND_API_BIN", "target/release/command-api"),
             projectors_bin: string("PROJECTORS_BIN", "target/release/projectors"),
             query_api_bin: string("QUERY_API_BIN", "target/release/query-api"),
@@ -212,6 +244,12 @@ impl Config {
         }
         if config.rebuild_launches == 0 || config.rebuild_events < config.rebuild_launches {
             bail!("BENCH_REBUILD_EVENTS must be at least BENCH_REBUILD_LAUNCHES (at least 1)");
+        }
+        if config.finance_launches == 0 || config.finance_events < config.finance_launches {
+            bail!("BENCH_FINANCE_EVENTS must be at least BENCH_FINANCE_LAUNCHES (at least 1)");
+        }
+        if config.finance_batch_size == 0 {
+            bail!("FINANCE_BATCH_SIZE must be at least 1");
         }
         Ok(config)
     }
@@ -238,6 +276,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if config.parts.rebuild {
         tables.push(rebuild::run(&config).await?);
+    }
+    if config.parts.finance {
+        tables.push(finance::run(&config).await?);
     }
     if config.parts.auth {
         tables.push(auth::run(&config).await?);
@@ -337,6 +378,13 @@ mod tests {
         assert!(!parts.booking && !parts.lag && !parts.listing && parts.rebuild);
         let parts = Parts::parse("auth").unwrap();
         assert!(parts.auth && !parts.booking && !parts.rebuild);
+        let parts = Parts::parse("finance").unwrap();
+        assert!(parts.finance && !parts.rebuild && !parts.auth);
+        assert!(!Parts::parse("sync").unwrap().finance);
+        assert_eq!(
+            Parts::parse("finance,rebuild").unwrap().to_string(),
+            "rebuild,finance"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The rebuild part: `projectors rebuild sales` over a synthetic event store
-//! (see [`crate::synthetic`]) in its own database (`astro_bench_rebuild`,
+//! (see [`testkit::synthetic`]) in its own database (`astro_bench_rebuild`,
 //! read model `sales_bench_rebuild`), against two floors measured in the
 //! same run on the same data:
 //!
@@ -26,8 +26,9 @@ use sqlx::{ConnectOptions, Connection};
 
 use events::LaunchEvent;
 
+use testkit::synthetic::{self, Synthetic};
+
 use crate::stack;
-use crate::synthetic::{self, Synthetic};
 use crate::{database_url, drop_database, fresh_database, Config};
 
 /// The synthetic event store.
@@ -42,7 +43,8 @@ const TARGET_EVENTS_PER_SEC: f64 = 20_000.0;
 const INSERT_BATCH: usize = 1_000;
 const INSERTS_IN_FLIGHT: usize = 4;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+/// The repository's migrations (the event store and the finance tables).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The JSON line `projectors rebuild sales` prints at the end.
 #[derive(Debug, Clone, Deserialize)]
@@ -168,7 +170,7 @@ async fn measure(
 
 /// Streams every launch event in global order and decodes its payload;
 /// returns the events read and the seconds it took.
-async fn read_floor(db: &PgConnectOptions) -> anyhow::Result<(u64, f64)> {
+pub async fn read_floor(db: &PgConnectOptions) -> anyhow::Result<(u64, f64)> {
     type Row = (i64, String, i64, String, String, Value, Value);
     let mut conn = db.clone().connect().await?;
     let started = Instant::now();

@@ -16,3 +16,18 @@ pub fn mongo_problem(error: &mongodb::error::Error) -> Problem {
         Problem::internal()
     }
 }
+
+/// The problem response of a failed PostgreSQL query (the finance
+/// projection, the profiles, the event store): 503 (with `Retry-After`)
+/// when the server is unreachable, the pool is exhausted or the finance
+/// schema is missing, else 500. The cause is logged, never sent (it may
+/// name the server).
+pub fn postgres_problem(error: &sqlx::Error) -> Problem {
+    if crate::finance::is_unavailable(error) {
+        tracing::error!(%error, "finance database unavailable");
+        Problem::unavailable("the finance database is unavailable; retry shortly")
+    } else {
+        tracing::error!(%error, "finance database query failed");
+        Problem::internal()
+    }
+}

@@ -4,14 +4,23 @@
 //! process, with ETags), one launch, and a holder's own bookings. A client
 //! that just wrote through the command API can ask to read its write: the
 //! request waits, bounded, until the read model has the version it names.
-//! It never touches the event store.
+//!
+//! It also serves finance: the invoices and credit notes of the finance
+//! projection (PostgreSQL schema `finance`, written by the finance
+//! projector), as JSON and as PDF, to finance employees and to the holders
+//! who pay them, as they stand now or as they stood at an instant
+//! (`as_of`, cut in the event store's global order: the only read of the
+//! event store, its positions and times).
 
 pub mod cache;
 pub mod errors;
+pub mod finance;
+pub mod finance_views;
 pub mod freshness;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod pdf;
 pub mod routes;
 pub mod settings;
 pub mod startup;

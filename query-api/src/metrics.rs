@@ -1,6 +1,7 @@
 //! The query API's own metrics, next to the HTTP metrics every service has:
-//! listing cache outcomes, read-your-writes outcomes and waits, and the sales
-//! read model's progress (read from its checkpoint at scrape time).
+//! listing cache outcomes, read-your-writes outcomes and waits, the sales
+//! read model's and the finance projection's progress (read from their
+//! checkpoints at scrape time), and how `as_of` reads of finance were served.
 
 use actix_web::{web, HttpResponse};
 use platform::metrics::Metrics;
@@ -43,6 +44,32 @@ pub struct QueryMetrics {
     pub global_position: IntGauge,
     /// `sales_read_model_last_event_age_seconds`.
     pub last_event_age: Gauge,
+    /// `finance_projection_global_position`.
+    pub finance_position: IntGauge,
+    /// `query_finance_as_of_total{outcome="fresh|waited|unavailable"}`.
+    pub finance_as_of: IntCounterVec,
+}
+
+/// How a finance read with `as_of` was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOfOutcome {
+    /// The projection had reached the instant at the first look.
+    Fresh,
+    /// It reached the instant while the request waited.
+    Waited,
+    /// It did not within the bound: 503.
+    Unavailable,
+}
+
+impl AsOfOutcome {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fresh => "fresh",
+            Self::Waited => "waited",
+            Self::Unavailable => "unavailable",
+        }
+    }
 }
 
 impl QueryMetrics {
@@ -85,12 +112,27 @@ impl QueryMetrics {
         )
         .expect("static metric definition");
         last_event_age.set(f64::NAN);
+        let finance_position = IntGauge::new(
+            "finance_projection_global_position",
+            "Highest event-store global position applied to the finance projection (its checkpoint)",
+        )
+        .expect("static metric definition");
+        let finance_as_of = IntCounterVec::new(
+            Opts::new(
+                "query_finance_as_of_total",
+                "Finance reads with as_of, by whether the projection had reached the instant",
+            ),
+            &["outcome"],
+        )
+        .expect("static metric definition");
         for collector in [
             Box::new(listing_cache.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(read_your_writes.clone()),
             Box::new(read_your_writes_wait.clone()),
             Box::new(global_position.clone()),
             Box::new(last_event_age.clone()),
+            Box::new(finance_position.clone()),
+            Box::new(finance_as_of.clone()),
         ] {
             metrics
                 .registry
@@ -103,13 +145,29 @@ impl QueryMetrics {
         for outcome in [Freshness::Fresh, Freshness::Waited, Freshness::Stale] {
             read_your_writes.with_label_values(&[outcome.as_str()]);
         }
+        for outcome in [
+            AsOfOutcome::Fresh,
+            AsOfOutcome::Waited,
+            AsOfOutcome::Unavailable,
+        ] {
+            finance_as_of.with_label_values(&[outcome.as_str()]);
+        }
         Self {
             listing_cache,
             read_your_writes,
             read_your_writes_wait,
             global_position,
             last_event_age,
+            finance_position,
+            finance_as_of,
         }
+    }
+
+    /// Counts a finance read with `as_of`.
+    pub fn as_of(&self, outcome: AsOfOutcome) {
+        self.finance_as_of
+            .with_label_values(&[outcome.as_str()])
+            .inc();
     }
 
     /// Counts a read-your-writes request and how long it waited.
@@ -124,12 +182,15 @@ impl QueryMetrics {
 /// How long a scrape waits for the checkpoint before rendering what it had.
 const CHECKPOINT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// `GET /metrics`: refreshes the read model's progress from its checkpoint
-/// (a failure or a slow server keeps the last values and is logged), then
-/// renders every metric as Prometheus text.
+/// `GET /metrics`: refreshes the read models' progress from their
+/// checkpoints, concurrently (a failure or a slow server keeps the last
+/// values and is logged), then renders every metric as Prometheus text.
 pub async fn serve(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
-    let read = tokio::time::timeout(CHECKPOINT_READ_TIMEOUT, state.store.checkpoint()).await;
-    match read {
+    let (sales, finance) = futures::join!(
+        tokio::time::timeout(CHECKPOINT_READ_TIMEOUT, state.store.checkpoint()),
+        tokio::time::timeout(CHECKPOINT_READ_TIMEOUT, state.finance.checkpoint()),
+    );
+    match sales {
         Ok(Ok(Some(checkpoint))) => {
             state
                 .metrics
@@ -147,6 +208,11 @@ pub async fn serve(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> H
         }
         Ok(Err(error)) => tracing::warn!(%error, "metrics: cannot read the sales checkpoint"),
         Err(_) => tracing::warn!("metrics: the sales checkpoint read timed out"),
+    }
+    match finance {
+        Ok(Ok(position)) => state.metrics.finance_position.set(position),
+        Ok(Err(error)) => tracing::warn!(%error, "metrics: cannot read the finance checkpoint"),
+        Err(_) => tracing::warn!("metrics: the finance checkpoint read timed out"),
     }
     platform::http::metrics(metrics).await
 }

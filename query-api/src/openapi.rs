@@ -9,12 +9,15 @@ use crate::routes;
 /// The query API's OpenAPI description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Astro Bookings query API", description = "The read side: launches on sale and a holder's bookings, from the sales read model. Errors are RFC 9457 problem+json. Read-your-writes: pass the version the command API answered (`min_version`, or the `Astro-Min-Version` header) to wait, bounded, until the read model has it."),
+    info(title = "Astro Bookings query API", description = "The read side: launches on sale and a holder's bookings, from the sales read model; invoices and credit notes (JSON and PDF), from the finance projection, now or `as_of` an instant. Errors are RFC 9457 problem+json. Read-your-writes: pass the version the command API answered (`min_version`, or the `Astro-Min-Version` header) to wait, bounded, until the read model has it."),
     paths(
         routes::ready,
         routes::launches::list,
         routes::launches::get,
         routes::bookings::mine,
+        routes::invoices::list,
+        routes::invoices::get,
+        routes::invoices::pdf,
     ),
     modifiers(&BearerAuth)
 )]

@@ -149,6 +149,20 @@ impl Errors {
         }
         day
     }
+
+    /// An RFC 3339 instant (a date alone is refused: an instant is meant),
+    /// if present.
+    pub fn rfc3339(&mut self, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
+        let instant = parse_instant(raw?.trim());
+        if instant.is_none() {
+            self.add(
+                field,
+                "invalid",
+                "must be an RFC 3339 instant, e.g. 2027-05-01T12:00:00Z",
+            );
+        }
+        instant
+    }
 }
 
 /// An RFC 3339 instant. A `+` of an offset that arrived unencoded in a
@@ -204,6 +218,18 @@ mod tests {
         let mut errors = Errors::default();
         assert_eq!(errors.instant("t", Some("tomorrow"), true), None);
         assert_eq!(errors.finish(()).unwrap_err().errors[0].field, "t");
+    }
+
+    #[test]
+    fn an_exact_instant_refuses_dates() {
+        let mut errors = Errors::default();
+        let at = errors.rfc3339("as_of", Some("2027-05-01T12:00:00 02:00"));
+        assert_eq!(at.unwrap().to_rfc3339(), "2027-05-01T10:00:00+00:00");
+        assert_eq!(errors.rfc3339("as_of", None), None);
+        assert!(errors.finish(()).is_ok());
+        let mut errors = Errors::default();
+        assert_eq!(errors.rfc3339("as_of", Some("2027-05-01")), None);
+        assert_eq!(errors.finish(()).unwrap_err().errors[0].field, "as_of");
     }
 
     #[test]

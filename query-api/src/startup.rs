@@ -1,4 +1,5 @@
-//! Builds the application: MongoDB client, caches, metrics, HTTP server.
+//! Builds the application: MongoDB client, PostgreSQL pool, caches, metrics,
+//! HTTP server.
 
 use std::time::Duration;
 
@@ -8,10 +9,14 @@ use anyhow::Context;
 use platform::http::ServerSettings;
 use platform::metrics::Metrics;
 use platform::TokenVerifier;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::cache::ListingCache;
+use crate::finance::FinanceStore;
 use crate::freshness::{VersionWatch, POLL_INTERVAL};
 use crate::metrics::QueryMetrics;
+use crate::pdf::Issuer;
 use crate::routes;
 use crate::settings::Settings;
 use crate::store::SalesStore;
@@ -28,6 +33,10 @@ pub struct AppState {
     pub max_wait: Duration,
     /// The launches read-your-writes requests wait for (one poller).
     pub versions: VersionWatch,
+    /// The finance projection, the profiles and the event store's order.
+    pub finance: FinanceStore,
+    /// Who issues the invoices (their PDF).
+    pub issuer: Issuer,
 }
 
 /// A built, bound, not yet running query API.
@@ -37,9 +46,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Prepares the MongoDB client (it connects on first use, so the API
-    /// starts while MongoDB is still coming up and `/ready` says so) and
-    /// binds the listener.
+    /// Prepares the MongoDB client and the PostgreSQL pool (both connect on
+    /// first use, so the API starts while they are still coming up and
+    /// `/ready` says so) and binds the listener.
     ///
     /// The read model's indexes are the projector's to create, before it
     /// writes: this API only reads. (SecantusDB deadlocks when `createIndexes`
@@ -50,6 +59,27 @@ impl Application {
             .await
             .context("MONGODB_URI is not a valid MongoDB connection string")?;
         let store = SalesStore::new(client.database(&settings.sales_database));
+        let finance = &settings.finance;
+        let options: PgConnectOptions = finance
+            .database_url
+            .expose_secret()
+            .parse()
+            .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+        let pool = PgPoolOptions::new()
+            .max_connections(finance.database_max_connections)
+            .acquire_timeout(finance.database_acquire_timeout)
+            // As in the command API: no ping per acquire (a broken
+            // connection surfaces as an error, 503, and is replaced), and
+            // the connections are opened by the pool's own task on this
+            // (the main) runtime, which outlives the actix workers, so a
+            // worker stopping during a graceful shutdown does not break
+            // connections the others still use. Lazy: a PostgreSQL that is
+            // down only makes the finance reads and `/ready` fail.
+            .test_before_acquire(false)
+            .min_connections(finance.database_max_connections)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(options);
         let revocations =
             platform::revocation::start_following(&settings.nats_url, "query-api").await?;
         let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
@@ -68,6 +98,8 @@ impl Application {
             cache: ListingCache::new(settings.listing_cache_ttl, settings.listing_cache_size),
             metrics: QueryMetrics::register(&metrics),
             max_wait: settings.read_your_writes_max_wait,
+            finance: FinanceStore::new(pool),
+            issuer: settings.finance.issuer.clone(),
         });
         let (port, server) = platform::http::api_server(
             &ServerSettings {

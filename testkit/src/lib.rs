@@ -1,7 +1,10 @@
 //! What the integration tests of every crate share: the real servers'
 //! addresses (from the same environment variables the services read, with
 //! the same local defaults), a fresh PostgreSQL database per test, and
-//! waiting for a condition with a timeout instead of sleeping.
+//! waiting for a condition with a timeout instead of sleeping; and a
+//! synthetic event store of any size ([`synthetic`]).
+
+pub mod synthetic;
 
 use std::future::Future;
 use std::time::Duration;

@@ -191,6 +191,32 @@ async fn bookings_cancellations_and_aborts_become_invoices_and_credit_notes() {
     })
     .await;
     wait_all_acknowledged(&world).await;
+
+    // The query API serves them: finance sees all, a holder their own.
+    let query = world.start_query_api().await;
+    let url = format!("{query}/v1/invoices");
+    let finance_token = world.token(Role::Employee(platform::Department::Finance)).1;
+    let (status, _, page) = world.get(&url, Some(&finance_token), &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 5);
+    let (status, _, page) = world.get(&url, Some(&world.traveler.1), &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 4, "the traveler's two invoices and two credit notes");
+    let (status, _, page) = world.get(&url, Some(&agency), &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"][0]["number"], format!("INV-{y}-000002"));
+    assert_eq!(page["total"], 1);
+    let (status, _, _) = world.get(&url, None, &[]).await;
+    assert_eq!(status, 401);
+    let pdf = world
+        .http
+        .get(format!("{url}/INV-{y}-000002.pdf"))
+        .bearer_auth(&agency)
+        .send()
+        .await
+        .expect("the PDF");
+    assert_eq!(pdf.status().as_u16(), 200);
+    assert!(pdf.bytes().await.expect("a body").starts_with(b"%PDF-"));
     projectors.stop().await;
     world.cleanup().await;
 }

@@ -200,6 +200,10 @@ impl World {
             listing_cache_size: 64,
             http_workers: 2,
             shutdown_timeout_secs: 1,
+            finance: query_api::settings::FinanceSettings {
+                database_url: self.database_url.clone().into(),
+                ..Default::default()
+            },
         };
         let application = query_api::Application::build(settings)
             .await

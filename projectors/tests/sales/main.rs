@@ -5,6 +5,7 @@
 mod e2e;
 mod faults;
 mod finance;
+mod finance_rebuild;
 mod helpers;
 mod profiles;
 mod projection;

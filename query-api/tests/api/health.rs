@@ -8,7 +8,7 @@ use platform::Role;
 use crate::helpers::{spawn_app, spawn_app_with, wait_for};
 
 #[tokio::test]
-async fn health_and_ready_answer_200_when_mongodb_answers_and_revocations_are_synced() {
+async fn health_and_ready_answer_200_when_the_databases_answer_and_revocations_are_synced() {
     let app = spawn_app().await;
 
     app.get("/health").await.assert_status(200);
@@ -21,6 +21,7 @@ async fn health_and_ready_answer_200_when_mongodb_answers_and_revocations_are_sy
 
     assert_eq!(ready.json["status"], "ready");
     assert_eq!(ready.json["mongo"], "up");
+    assert_eq!(ready.json["postgres"], "up");
     assert_eq!(ready.json["revocations"], "synced");
 }
 

@@ -15,6 +15,7 @@ use mongodb::bson::doc;
 use mongodb::Database;
 use platform::auth::generate_key_pair;
 use platform::{Department, Principal, Role, TokenIssuer};
+use query_api::settings::FinanceSettings;
 use query_api::{Application, Settings};
 use read_models::sales::{apply, BookingChange, BookingDoc, LaunchDoc, BOOKINGS, LAUNCHES};
 use tokio::task::JoinHandle;
@@ -29,7 +30,9 @@ pub fn mongodb_uri() -> String {
 }
 
 /// Settings of a test instance: an ephemeral port, two workers, a fresh
-/// database, the default bounds.
+/// database, the default bounds; finance reads the local PostgreSQL's
+/// default database through a pool of two (the finance tests point it at a
+/// fresh database of their own).
 pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
@@ -42,6 +45,11 @@ pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
         listing_cache_size: 1_024,
         http_workers: 2,
         shutdown_timeout_secs: 1,
+        finance: FinanceSettings {
+            database_url: testkit::base_database_url().into(),
+            database_max_connections: 2,
+            ..FinanceSettings::default()
+        },
     }
 }
 

@@ -1,9 +1,14 @@
 //! Integration tests of the query API over HTTP, against a real
 //! MongoDB-wire server: one fresh database per test, filled with documents
-//! folded from launch events exactly as the projector does (see `helpers`).
+//! folded from launch events exactly as the projector does (see `helpers`);
+//! and, for finance, against a real PostgreSQL: one fresh database per
+//! test with the migrations applied, seeded with the finance projection's
+//! rows (see `finance`).
 
 mod bookings;
+mod finance;
 mod health;
 mod helpers;
+mod invoices;
 mod launch;
 mod listing;
