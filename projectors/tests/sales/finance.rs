@@ -201,7 +201,10 @@ async fn bookings_cancellations_and_aborts_become_invoices_and_credit_notes() {
     assert_eq!(page["total"], 5);
     let (status, _, page) = world.get(&url, Some(&world.traveler.1), &[]).await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(page["total"], 4, "the traveler's two invoices and two credit notes");
+    assert_eq!(
+        page["total"], 4,
+        "the traveler's two invoices and two credit notes"
+    );
     let (status, _, page) = world.get(&url, Some(&agency), &[]).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["items"][0]["number"], format!("INV-{y}-000002"));

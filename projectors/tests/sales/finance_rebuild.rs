@@ -24,7 +24,9 @@ async fn rebuild_verify_finds_no_difference_on_ten_thousand_bookings_and_reports
         .expect("a synthetic store");
     drop(conn);
     assert!(synthetic.events >= 11_500);
-    finance::catch_up(&world.pool, 2_000).await.expect("the live projection");
+    finance::catch_up(&world.pool, 2_000)
+        .await
+        .expect("the live projection");
     let invoices_live = count(&world, "invoices").await;
     assert!(invoices_live >= 10_000, "{invoices_live} bookings");
     assert!(count(&world, "credit_notes").await > 0);
@@ -93,6 +95,9 @@ async fn rebuild_verify_finds_no_difference_on_ten_thousand_bookings_and_reports
         .await
         .expect("locking");
     let refused = rebuild::rebuild(&world.pool, options(true, false), |_| {}).await;
-    assert!(matches!(refused, Err(rebuild::RebuildError::AlreadyRunning)));
+    assert!(matches!(
+        refused,
+        Err(rebuild::RebuildError::AlreadyRunning)
+    ));
     world.cleanup().await;
 }
