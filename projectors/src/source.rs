@@ -42,26 +42,31 @@ pub struct Unreadable {
 }
 
 impl StoredEvent {
-    /// The envelope readers see, payload as stored.
-    pub fn envelope(&self) -> Result<Envelope<Value>, Unreadable> {
+    /// The envelope readers see, payload as stored, without copying it.
+    pub fn into_envelope(self) -> Result<Envelope<Value>, Unreadable> {
         let unreadable = |reason: String| Unreadable {
             position: self.global_position,
             reason,
         };
         let map: HashMap<String, String> =
-            serde_json::from_value(self.metadata.clone()).map_err(|e| unreadable(e.to_string()))?;
+            serde_json::from_value(self.metadata).map_err(|e| unreadable(e.to_string()))?;
         let metadata = EventMetadata::from_map(&map).map_err(|e| unreadable(e.to_string()))?;
         let sequence = u64::try_from(self.sequence).map_err(|e| unreadable(e.to_string()))?;
         Ok(Envelope {
-            aggregate_type: self.aggregate_type.clone(),
-            aggregate_id: self.aggregate_id.clone(),
+            aggregate_type: self.aggregate_type,
+            aggregate_id: self.aggregate_id,
             sequence,
             global_position: self.global_position,
-            event_type: self.event_type.clone(),
-            event_version: self.event_version.clone(),
+            event_type: self.event_type,
+            event_version: self.event_version,
             metadata,
-            payload: self.payload.clone(),
+            payload: self.payload,
         })
+    }
+
+    /// The envelope readers see, payload as stored.
+    pub fn envelope(&self) -> Result<Envelope<Value>, Unreadable> {
+        self.clone().into_envelope()
     }
 }
 

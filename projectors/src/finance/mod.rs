@@ -73,11 +73,11 @@ pub struct Applied {
 
 /// The `Launch` events among `events`, read; other aggregates are none of
 /// finance's business.
-pub fn launch_events(events: &[StoredEvent]) -> Result<Vec<Envelope<LaunchEvent>>, Unreadable> {
+pub fn launch_events(events: Vec<StoredEvent>) -> Result<Vec<Envelope<LaunchEvent>>, Unreadable> {
     events
-        .iter()
+        .into_iter()
         .filter(|event| event.aggregate_type == "Launch")
-        .map(|event| source::decode_launch(event.envelope()?))
+        .map(|event| source::decode_launch(event.into_envelope()?))
         .collect()
 }
 
@@ -86,15 +86,16 @@ pub fn launch_events(events: &[StoredEvent]) -> Result<Vec<Envelope<LaunchEvent>
 pub async fn apply_batch(
     conn: &mut PgConnection,
     schema: Schema,
-    events: &[StoredEvent],
+    events: Vec<StoredEvent>,
     up_to: i64,
 ) -> Result<Applied, FinanceError> {
+    let read = events.len();
     let launch = launch_events(events)?;
     let mut known = store::load_known(conn, schema, &launch).await?;
     let changes = ledger::plan(&mut known, &launch)?;
     store::write(conn, schema, &changes, up_to).await?;
     Ok(Applied {
-        events: events.len(),
+        events: read,
         invoices: changes.invoices.len(),
         credit_notes: changes.credit_notes.len(),
         position: up_to,
@@ -120,13 +121,14 @@ pub async fn catch_up(pool: &PgPool, limit: i64) -> Result<Applied, FinanceError
             tx.rollback().await?;
             return Ok(total);
         }
-        let applied = apply_batch(&mut tx, Schema::Live, &settled.events, settled.up_to).await?;
+        let read = settled.events.len() as i64;
+        let applied = apply_batch(&mut tx, Schema::Live, settled.events, settled.up_to).await?;
         tx.commit().await?;
         total.events += applied.events;
         total.invoices += applied.invoices;
         total.credit_notes += applied.credit_notes;
         total.position = applied.position;
-        if (settled.events.len() as i64) < limit {
+        if read < limit {
             return Ok(total);
         }
     }

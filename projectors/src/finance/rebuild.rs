@@ -70,6 +70,8 @@ pub struct Report {
     pub position: i64,
     /// Seconds the replay took (up to the final transaction).
     pub replay_secs: f64,
+    /// Seconds building the keys and indexes after the replay.
+    pub index_secs: f64,
     /// Events per second of the replay.
     pub events_per_sec: f64,
     /// With `--verify`: whether the rebuild equals the live tables.
@@ -116,7 +118,9 @@ async fn run(
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {rebuilt} CASCADE"))
         .execute(pool)
         .await?;
-    sqlx::query("SELECT finance_create_schema($1)")
+    // The keys and indexes the projector does not read through are built
+    // after loading, which is several times faster than row by row.
+    sqlx::query("SELECT finance_create_tables($1)")
         .bind(rebuilt)
         .execute(pool)
         .await?;
@@ -132,7 +136,12 @@ async fn run(
             break;
         }
         let mut tx = pool.begin().await?;
-        let applied = apply_batch(&mut tx, Schema::Rebuild, &settled.events, settled.up_to).await?;
+        // A crash only means running the rebuild again: no need to wait for
+        // each batch to reach the disk.
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        let applied = apply_batch(&mut tx, Schema::Rebuild, settled.events, settled.up_to).await?;
         tx.commit().await?;
         counted.0 += applied.events as u64;
         counted.1 += applied.invoices as u64;
@@ -141,6 +150,18 @@ async fn run(
         progress(measure("replaying", counted.0, total.max(0) as u64, began));
     }
     let replay_secs = began.elapsed().as_secs_f64();
+    let indexing = Instant::now();
+    sqlx::query("SELECT finance_create_indexes($1)")
+        .bind(rebuilt)
+        .execute(pool)
+        .await?;
+    let index_secs = indexing.elapsed().as_secs_f64();
+    let swap = !options.verify || options.swap;
+    if options.verify {
+        // Bring the live projection up to date batch by batch first, so
+        // that what is left to do under its lock is small.
+        super::catch_up(pool, options.batch_size).await?;
+    }
 
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -157,7 +178,10 @@ async fn run(
         (Schema::Live, position)
     };
     let from = position.min(live);
-    if ahead > from {
+    // A live projection behind the rebuild needs no advancing when it is
+    // about to be replaced.
+    let needed = behind == Schema::Rebuild || !swap;
+    if ahead > from && needed {
         let events = source::events_between(&mut *tx, from, ahead).await?;
         if behind == Schema::Rebuild {
             counted.0 += events.len() as u64;
@@ -168,7 +192,7 @@ async fn run(
                 "finance rebuild: advancing the live projection to the rebuild's position"
             );
         }
-        let applied = apply_batch(&mut tx, behind, &events, ahead).await?;
+        let applied = apply_batch(&mut tx, behind, events, ahead).await?;
         if behind == Schema::Rebuild {
             counted.1 += applied.invoices as u64;
             counted.2 += applied.credit_notes as u64;
@@ -181,7 +205,6 @@ async fn run(
         Vec::new()
     };
     let rows = store::counts(&mut tx, Schema::Rebuild).await?;
-    let swap = !options.verify || options.swap;
     let mut kept = false;
     if swap {
         sqlx::raw_sql(
@@ -205,6 +228,7 @@ async fn run(
         credit_notes: counted.2,
         position,
         replay_secs,
+        index_secs,
         events_per_sec: counted.0 as f64 / replay_secs.max(1e-9),
         identical: options.verify.then_some(differences.is_empty()),
         differences,

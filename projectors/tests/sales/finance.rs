@@ -558,7 +558,7 @@ async fn a_batch_rolled_back_is_applied_once_later() {
     let applied = finance::apply_batch(
         &mut tx,
         finance::store::Schema::Live,
-        &settled.events,
+        settled.events,
         settled.up_to,
     )
     .await
