@@ -7,9 +7,10 @@
 -- The tables live in their own schema, created by these functions, so that a
 -- rebuild fills an identical copy (`finance_rebuild`) and swaps it in by
 -- renaming schemas in one transaction. `finance_create_tables` makes the
--- tables with what the projector itself reads through (primary keys,
--- `invoices.booking_id`); `finance_create_indexes` adds the other unique
--- keys, the foreign keys and the readers' indexes — a rebuild adds them
+-- tables with what the projector itself reads or upserts through (the keys
+-- of `launches`, `counters`, `checkpoint`, and `invoices.booking_id`);
+-- `finance_create_indexes` adds every other key, the foreign keys and the
+-- readers' indexes — a rebuild adds them
 -- after loading, which is several times faster than maintaining them row by
 -- row. A later migration that changes these tables must change them in
 -- `finance` and replace these functions alike.
@@ -56,7 +57,7 @@ BEGIN
         -- copied as it stood at booking time. `cancelled_*` comes from the
         -- booking's `BookingCancelled`, refunded or not.
         CREATE TABLE %1$I.invoices (
-            number             text        PRIMARY KEY,
+            number             text        NOT NULL,
             year               integer     NOT NULL,
             seq                integer     NOT NULL CHECK (seq >= 1),
             position           bigint      NOT NULL,
@@ -85,15 +86,14 @@ BEGIN
             passenger_name   text    NOT NULL,
             quantity         integer NOT NULL CHECK (quantity >= 1),
             unit_price_cents bigint  NOT NULL,
-            amount_cents     bigint  NOT NULL,
-            PRIMARY KEY (invoice_number, line_no)
+            amount_cents     bigint  NOT NULL
         );
 
         -- One credit note per refund (a `BookingCancelled` refunding more
         -- than 0), against the booking's invoice. `amount_cents` is the
         -- positive sum credited back to the payer.
         CREATE TABLE %1$I.credit_notes (
-            number         text        PRIMARY KEY,
+            number         text        NOT NULL,
             year           integer     NOT NULL,
             seq            integer     NOT NULL CHECK (seq >= 1),
             position       bigint      NOT NULL,
@@ -118,6 +118,7 @@ $fn$
 BEGIN
     EXECUTE format($ddl$
         ALTER TABLE %1$I.invoices
+            ADD CONSTRAINT invoices_pkey PRIMARY KEY (number),
             ADD CONSTRAINT invoices_position_key UNIQUE (position),
             ADD CONSTRAINT invoices_event_id_key UNIQUE (event_id),
             ADD CONSTRAINT invoices_year_seq_key UNIQUE (year, seq);
@@ -126,10 +127,12 @@ BEGIN
         CREATE INDEX invoices_year ON %1$I.invoices (year, position);
 
         ALTER TABLE %1$I.invoice_lines
+            ADD CONSTRAINT invoice_lines_pkey PRIMARY KEY (invoice_number, line_no),
             ADD CONSTRAINT invoice_lines_invoice_number_fkey
                 FOREIGN KEY (invoice_number) REFERENCES %1$I.invoices (number);
 
         ALTER TABLE %1$I.credit_notes
+            ADD CONSTRAINT credit_notes_pkey PRIMARY KEY (number),
             ADD CONSTRAINT credit_notes_position_key UNIQUE (position),
             ADD CONSTRAINT credit_notes_event_id_key UNIQUE (event_id),
             ADD CONSTRAINT credit_notes_booking_id_key UNIQUE (booking_id),
