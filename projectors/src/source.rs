@@ -158,12 +158,32 @@ pub async fn settled_after(
     after: i64,
     limit: i64,
 ) -> Result<Settled, sqlx::Error> {
-    let Some(up_to) = settle(pool, after, Some(limit)).await? else {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let up_to: Option<i64> = sqlx::query_scalar(
+        "SELECT max(global_position) FROM (SELECT global_position FROM events
+          WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS page",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_one(&mut *tx)
+    .await?;
+    let in_flight: Vec<String> =
+        sqlx::query_scalar("SELECT xid::text FROM pg_snapshot_xip(pg_current_snapshot()) AS xid")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let Some(up_to) = up_to else {
         return Ok(Settled {
             events: Vec::new(),
             up_to: after,
         });
     };
+    if !in_flight.is_empty() {
+        wait_until_ended(pool, &in_flight).await?;
+    }
     let events = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM events
           WHERE global_position > $1 AND global_position <= $2
@@ -174,71 +194,6 @@ pub async fn settled_after(
     .fetch_all(pool)
     .await?;
     Ok(Settled { events, up_to })
-}
-
-/// The highest position now visible, once every position up to it is
-/// final (see [`settled_after`]): a reader may then page through the
-/// events up to it with plain reads ([`page_between`]), without waiting
-/// again. 0 for an empty store.
-pub async fn settled_head(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
-    Ok(settle(pool, 0, None).await?.unwrap_or(0))
-}
-
-/// In one snapshot, the highest position visible after `after` (within
-/// `limit` events of it, if given) and the transactions in flight; then
-/// waits for those to end. `None` when nothing is visible after `after`.
-async fn settle(
-    pool: &sqlx::PgPool,
-    after: i64,
-    limit: Option<i64>,
-) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    let up_to: Option<i64> = match limit {
-        Some(limit) => sqlx::query_scalar(
-            "SELECT max(global_position) FROM (SELECT global_position FROM events
-              WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS page",
-        )
-        .bind(after)
-        .bind(limit),
-        None => {
-            sqlx::query_scalar("SELECT max(global_position) FROM events WHERE global_position > $1")
-                .bind(after)
-        }
-    }
-    .fetch_one(&mut *tx)
-    .await?;
-    let in_flight: Vec<String> =
-        sqlx::query_scalar("SELECT xid::text FROM pg_snapshot_xip(pg_current_snapshot()) AS xid")
-            .fetch_all(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    if up_to.is_some() && !in_flight.is_empty() {
-        wait_until_ended(pool, &in_flight).await?;
-    }
-    Ok(up_to)
-}
-
-/// Up to `limit` events with `after < global_position <= until`, in global
-/// order: for a range already settled ([`settled_head`]).
-pub async fn page_between<'e>(
-    executor: impl PgExecutor<'e>,
-    after: i64,
-    until: i64,
-    limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events
-          WHERE global_position > $1 AND global_position <= $2
-          ORDER BY global_position LIMIT $3"
-    ))
-    .bind(after)
-    .bind(until)
-    .bind(limit)
-    .fetch_all(executor)
-    .await
 }
 
 /// Polls until none of the transactions `xids` is in progress.

@@ -91,20 +91,8 @@ pub async fn apply_batch(
 ) -> Result<Applied, FinanceError> {
     let read = events.len();
     let launch = launch_events(events)?;
-    apply_decoded(conn, schema, &launch, read, up_to).await
-}
-
-/// [`apply_batch`] of events already read: `read` events of the store,
-/// of which `launch` are the `Launch` ones.
-pub async fn apply_decoded(
-    conn: &mut PgConnection,
-    schema: Schema,
-    launch: &[Envelope<LaunchEvent>],
-    read: usize,
-    up_to: i64,
-) -> Result<Applied, FinanceError> {
-    let mut known = store::load_known(conn, schema, launch).await?;
-    let changes = ledger::plan(&mut known, launch)?;
+    let mut known = store::load_known(conn, schema, &launch).await?;
+    let changes = ledger::plan(&mut known, &launch)?;
     store::write(conn, schema, &changes, up_to).await?;
     Ok(Applied {
         events: read,

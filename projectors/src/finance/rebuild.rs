@@ -22,11 +22,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::store::{self, Schema, TableDifference};
-use super::{apply_batch, apply_decoded, launch_events, Applied, FinanceError, LIVE_LOCK};
+use super::{apply_batch, Applied, FinanceError, LIVE_LOCK};
 use crate::sales::rebuild::{measure, Progress};
 use crate::source;
-use events::{Envelope, LaunchEvent};
-use sqlx::{Postgres, Transaction};
 
 /// Held for the whole of a rebuild: a second one is refused.
 pub const REBUILD_LOCK: i64 = 0x00A5_7F1A_0002;
@@ -132,37 +130,23 @@ async fn run(
     let began = Instant::now();
     let mut done = Applied::default();
     let mut counted = (0_u64, 0_u64, 0_u64);
-    // Everything up to the settled head is final: a reader task pages
-    // through it and decodes while this task writes the previous batch.
-    // What commits during the rebuild is then read through
-    // `settled_after`, like the live projector does.
-    let head = source::settled_head(pool).await?;
-    let (sender, mut batches) = tokio::sync::mpsc::channel(2);
-    let reader = tokio::spawn(read_settled(pool.clone(), head, options.batch_size, sender));
-    while let Some(batch) = batches.recv().await {
-        let Decoded {
-            launch,
-            read,
-            up_to,
-        } = batch?;
-        let mut tx = begin_replay_batch(pool).await?;
-        let applied = apply_decoded(&mut tx, Schema::Rebuild, &launch, read, up_to).await?;
-        tx.commit().await?;
-        done = applied;
-        count(&mut counted, &applied);
-        progress(measure("replaying", counted.0, total.max(0) as u64, began));
-    }
-    let _ = reader.await;
     loop {
         let settled = source::settled_after(pool, done.position, options.batch_size).await?;
         if settled.up_to == done.position {
             break;
         }
-        let mut tx = begin_replay_batch(pool).await?;
+        let mut tx = pool.begin().await?;
+        // A crash only means running the rebuild again: no need to wait for
+        // each batch to reach the disk.
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
         let applied = apply_batch(&mut tx, Schema::Rebuild, settled.events, settled.up_to).await?;
         tx.commit().await?;
+        counted.0 += applied.events as u64;
+        counted.1 += applied.invoices as u64;
+        counted.2 += applied.credit_notes as u64;
         done = applied;
-        count(&mut counted, &applied);
         progress(measure("replaying", counted.0, total.max(0) as u64, began));
     }
     let replay_secs = began.elapsed().as_secs_f64();
@@ -252,64 +236,4 @@ async fn run(
         swapped: swap,
         kept_rebuild_schema: kept,
     })
-}
-
-/// A batch read and decoded ahead of the writer.
-struct Decoded {
-    /// The `Launch` events.
-    launch: Vec<Envelope<LaunchEvent>>,
-    /// Events read (of every type).
-    read: usize,
-    /// The checkpoint after it.
-    up_to: i64,
-}
-
-/// Pages through the settled events up to `head`, decoding, until done or
-/// the writer stops listening.
-async fn read_settled(
-    pool: PgPool,
-    head: i64,
-    limit: i64,
-    sender: tokio::sync::mpsc::Sender<Result<Decoded, FinanceError>>,
-) {
-    let mut after = 0;
-    while after < head {
-        let batch = async {
-            let rows = source::page_between(&pool, after, head, limit).await?;
-            let read = rows.len();
-            // A short page is the last: gaps before `head` are rollbacks.
-            let up_to = match rows.last() {
-                Some(last) if read as i64 == limit => last.global_position,
-                _ => head,
-            };
-            Ok(Decoded {
-                launch: launch_events(rows)?,
-                read,
-                up_to,
-            })
-        }
-        .await;
-        let next = batch.as_ref().map_or(head, |decoded| decoded.up_to);
-        let failed = batch.is_err();
-        if sender.send(batch).await.is_err() || failed {
-            return;
-        }
-        after = next;
-    }
-}
-
-/// A replay batch's transaction: a crash only means running the rebuild
-/// again, so commits need not wait for the disk.
-async fn begin_replay_batch(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
-}
-
-fn count(counted: &mut (u64, u64, u64), applied: &Applied) {
-    counted.0 += applied.events as u64;
-    counted.1 += applied.invoices as u64;
-    counted.2 += applied.credit_notes as u64;
 }
