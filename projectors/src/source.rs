@@ -70,6 +70,77 @@ impl StoredEvent {
     }
 }
 
+/// One event as stored with its JSON columns as text, for readers that
+/// decode straight into typed values (no `serde_json::Value` on the way:
+/// the finance projector and its replay).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RawEvent {
+    /// Position in the store's total order.
+    pub global_position: i64,
+    /// `Launch`, `Rocket`.
+    pub aggregate_type: String,
+    /// The aggregate's id.
+    pub aggregate_id: String,
+    /// Sequence within the aggregate.
+    pub sequence: i64,
+    /// The payload's type.
+    pub event_type: String,
+    /// The payload's version.
+    pub event_version: String,
+    /// The payload's JSON text.
+    pub payload: String,
+    /// The cqrs-es metadata map's JSON text.
+    pub metadata: String,
+}
+
+/// The columns of a [`RawEvent`].
+pub const RAW_COLUMNS: &str = "global_position, aggregate_type, aggregate_id, sequence, \
+                               event_type, event_version, payload::text AS payload, \
+                               metadata::text AS metadata";
+
+impl RawEvent {
+    /// Reads it as a `Launch` event: straight from the text when no
+    /// upcaster applies to its version, through [`decode_launch`] when one
+    /// does.
+    pub fn decode_launch(self) -> Result<Envelope<LaunchEvent>, Unreadable> {
+        let position = self.global_position;
+        let unreadable = |reason: String| Unreadable { position, reason };
+        let map: HashMap<String, String> =
+            serde_json::from_str(&self.metadata).map_err(|e| unreadable(e.to_string()))?;
+        let metadata = EventMetadata::from_map(&map).map_err(|e| unreadable(e.to_string()))?;
+        let sequence = u64::try_from(self.sequence).map_err(|e| unreadable(e.to_string()))?;
+        let upcast = events::upcast::upcasters()
+            .iter()
+            .any(|u| u.can_upcast(&self.event_type, &self.event_version));
+        if upcast {
+            let payload: Value =
+                serde_json::from_str(&self.payload).map_err(|e| unreadable(e.to_string()))?;
+            return decode_launch(Envelope {
+                aggregate_type: self.aggregate_type,
+                aggregate_id: self.aggregate_id,
+                sequence,
+                global_position: position,
+                event_type: self.event_type,
+                event_version: self.event_version,
+                metadata,
+                payload,
+            });
+        }
+        let payload: LaunchEvent = serde_json::from_str(&self.payload)
+            .map_err(|e| unreadable(format!("{} {}: {e}", self.event_type, self.event_version)))?;
+        Ok(Envelope {
+            aggregate_type: self.aggregate_type,
+            aggregate_id: self.aggregate_id,
+            sequence,
+            global_position: position,
+            event_type: self.event_type,
+            event_version: self.event_version,
+            metadata,
+            payload,
+        })
+    }
+}
+
 /// Upcasts a payload of an older version and reads it as a [`LaunchEvent`].
 pub fn decode_launch(envelope: Envelope<Value>) -> Result<Envelope<LaunchEvent>, Unreadable> {
     let position = envelope.global_position;
@@ -130,7 +201,7 @@ pub async fn aggregate_events<'e>(
 #[derive(Debug, Clone)]
 pub struct Settled {
     /// The events with `after < global_position <= up_to`, in order.
-    pub events: Vec<StoredEvent>,
+    pub events: Vec<RawEvent>,
     /// The position read up to: the next read starts after it (`after`
     /// itself when nothing was read).
     pub up_to: i64,
@@ -185,7 +256,7 @@ pub async fn settled_after(
         wait_until_ended(pool, &in_flight).await?;
     }
     let events = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events
+        "SELECT {RAW_COLUMNS} FROM events
           WHERE global_position > $1 AND global_position <= $2
           ORDER BY global_position"
     ))
@@ -220,9 +291,9 @@ pub async fn events_between<'e>(
     executor: impl PgExecutor<'e>,
     after: i64,
     until: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
+) -> Result<Vec<RawEvent>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events
+        "SELECT {RAW_COLUMNS} FROM events
           WHERE global_position > $1 AND global_position <= $2
           ORDER BY global_position"
     ))
@@ -230,4 +301,67 @@ pub async fn events_between<'e>(
     .bind(until)
     .fetch_all(executor)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use cqrs_es::DomainEvent;
+    use events::{Actor, LaunchConfirmed};
+
+    use super::*;
+
+    fn stored() -> (StoredEvent, RawEvent) {
+        let event = LaunchEvent::LaunchConfirmed(LaunchConfirmed {
+            confirmed_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap(),
+        });
+        let metadata = EventMetadata::for_command(
+            Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap(),
+            "corr",
+            "req",
+            &Actor {
+                id: "ops".into(),
+                role: "employee:operations".into(),
+            },
+        );
+        let payload = serde_json::to_value(&event).unwrap();
+        let metadata = serde_json::to_value(metadata.to_map()).unwrap();
+        let stored = StoredEvent {
+            global_position: 7,
+            aggregate_type: "Launch".into(),
+            aggregate_id: "0193a0d6-0000-7000-8000-00000000000a".into(),
+            sequence: 2,
+            event_type: event.event_type(),
+            event_version: event.event_version(),
+            payload: payload.clone(),
+            metadata: metadata.clone(),
+        };
+        let raw = RawEvent {
+            global_position: 7,
+            aggregate_type: "Launch".into(),
+            aggregate_id: stored.aggregate_id.clone(),
+            sequence: 2,
+            event_type: stored.event_type.clone(),
+            event_version: stored.event_version.clone(),
+            payload: payload.to_string(),
+            metadata: metadata.to_string(),
+        };
+        (stored, raw)
+    }
+
+    #[test]
+    fn the_text_path_reads_what_the_value_path_reads() {
+        let (stored, raw) = stored();
+        let by_value = decode_launch(stored.envelope().unwrap()).unwrap();
+        assert_eq!(raw.decode_launch().unwrap(), by_value);
+    }
+
+    #[test]
+    fn an_unreadable_payload_is_named_with_its_position() {
+        let (_, mut raw) = stored();
+        raw.payload = r#"{"LaunchConfirmed": {}}"#.into();
+        let error = raw.decode_launch().unwrap_err();
+        assert_eq!(error.position, 7);
+        assert!(error.reason.contains("LaunchConfirmed"), "{}", error.reason);
+    }
 }

@@ -34,7 +34,7 @@ use tokio::sync::watch;
 use crate::metrics::ProjectorMetrics;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
-use crate::source::{self, StoredEvent, Unreadable};
+use crate::source::{self, RawEvent, Unreadable};
 use ledger::LedgerError;
 use store::Schema;
 
@@ -73,11 +73,11 @@ pub struct Applied {
 
 /// The `Launch` events among `events`, read; other aggregates are none of
 /// finance's business.
-pub fn launch_events(events: Vec<StoredEvent>) -> Result<Vec<Envelope<LaunchEvent>>, Unreadable> {
+pub fn launch_events(events: Vec<RawEvent>) -> Result<Vec<Envelope<LaunchEvent>>, Unreadable> {
     events
         .into_iter()
         .filter(|event| event.aggregate_type == "Launch")
-        .map(|event| source::decode_launch(event.into_envelope()?))
+        .map(RawEvent::decode_launch)
         .collect()
 }
 
@@ -86,7 +86,7 @@ pub fn launch_events(events: Vec<StoredEvent>) -> Result<Vec<Envelope<LaunchEven
 pub async fn apply_batch(
     conn: &mut PgConnection,
     schema: Schema,
-    events: Vec<StoredEvent>,
+    events: Vec<RawEvent>,
     up_to: i64,
 ) -> Result<Applied, FinanceError> {
     let read = events.len();

@@ -236,6 +236,9 @@ pub async fn write(
     Ok(())
 }
 
+/// Invoices and their lines go in with `COPY … FROM STDIN`: the bulk of
+/// what a replay writes, and several times cheaper for the server than
+/// `INSERT … SELECT FROM UNNEST` of seventeen arrays.
 async fn write_invoices(
     conn: &mut PgConnection,
     schema: Schema,
@@ -245,81 +248,123 @@ async fn write_invoices(
         return Ok(());
     }
     let s = schema.name();
-    let n = changes.invoices.len();
-    let mut c = InvoiceColumns::with_capacity(n);
-    let mut lines = LineColumns::default();
+    let mut invoices = CopyRows::default();
+    let mut lines = CopyRows::default();
     for invoice in &changes.invoices {
-        c.number.push(invoice.number.as_str());
-        c.year.push(invoice.year);
-        c.seq.push(invoice.seq);
-        c.position.push(invoice.position);
-        c.event_id.push(invoice.event_id);
-        c.issued_at.push(invoice.issued_at);
-        c.booking_id.push(invoice.booking_id);
-        c.launch_id.push(invoice.launch_id);
-        c.holder_id.push(invoice.holder_id);
-        c.holder_kind.push(holder_kind_name(invoice.holder_kind));
-        c.seats.push(invoice.seats);
-        c.unit_price.push(invoice.unit_price_cents);
-        c.total.push(invoice.total_cents);
-        c.rocket.push(invoice.launch.rocket_name.as_str());
-        c.spaceport.push(invoice.launch.spaceport.as_str());
-        c.destination.push(invoice.launch.destination.as_str());
-        c.departure.push(invoice.launch.departure_at);
+        invoices
+            .text(&invoice.number)
+            .value(invoice.year)
+            .value(invoice.seq)
+            .value(invoice.position)
+            .value(invoice.event_id)
+            .time(invoice.issued_at)
+            .value(invoice.booking_id)
+            .value(invoice.launch_id)
+            .value(invoice.holder_id)
+            .text(holder_kind_name(invoice.holder_kind))
+            .value(invoice.seats)
+            .value(invoice.unit_price_cents)
+            .value(invoice.total_cents)
+            .text(&invoice.launch.rocket_name)
+            .text(&invoice.launch.spaceport)
+            .text(&invoice.launch.destination)
+            .time(invoice.launch.departure_at)
+            .end_row();
         for line in &invoice.lines {
-            lines.invoice.push(invoice.number.as_str());
-            lines.line_no.push(line.line_no);
-            lines.description.push(line.description.as_str());
-            lines.passenger.push(line.passenger_name.as_str());
-            lines.quantity.push(line.quantity);
-            lines.unit_price.push(line.unit_price_cents);
-            lines.amount.push(line.amount_cents);
+            lines
+                .text(&invoice.number)
+                .value(line.line_no)
+                .text(&line.description)
+                .text(&line.passenger_name)
+                .value(line.quantity)
+                .value(line.unit_price_cents)
+                .value(line.amount_cents)
+                .end_row();
         }
     }
-    sqlx::query(&format!(
-        "INSERT INTO {s}.invoices (number, year, seq, position, event_id, issued_at, booking_id,
-                launch_id, holder_id, holder_kind, seats, unit_price_cents, total_cents,
-                rocket_name, spaceport, destination, departure_at)
-         SELECT * FROM UNNEST($1::text[], $2::int[], $3::int[], $4::bigint[], $5::uuid[],
-                $6::timestamptz[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::int[],
-                $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[],
-                $17::timestamptz[])"
-    ))
-    .bind(&c.number)
-    .bind(&c.year)
-    .bind(&c.seq)
-    .bind(&c.position)
-    .bind(&c.event_id)
-    .bind(&c.issued_at)
-    .bind(&c.booking_id)
-    .bind(&c.launch_id)
-    .bind(&c.holder_id)
-    .bind(&c.holder_kind)
-    .bind(&c.seats)
-    .bind(&c.unit_price)
-    .bind(&c.total)
-    .bind(&c.rocket)
-    .bind(&c.spaceport)
-    .bind(&c.destination)
-    .bind(&c.departure)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO {s}.invoice_lines (invoice_number, line_no, description, passenger_name,
-                quantity, unit_price_cents, amount_cents)
-         SELECT * FROM UNNEST($1::text[], $2::int[], $3::text[], $4::text[], $5::int[],
-                $6::bigint[], $7::bigint[])"
-    ))
-    .bind(&lines.invoice)
-    .bind(&lines.line_no)
-    .bind(&lines.description)
-    .bind(&lines.passenger)
-    .bind(&lines.quantity)
-    .bind(&lines.unit_price)
-    .bind(&lines.amount)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    invoices
+        .copy(
+            conn,
+            &format!(
+                "COPY {s}.invoices (number, year, seq, position, event_id, issued_at, booking_id,
+                    launch_id, holder_id, holder_kind, seats, unit_price_cents, total_cents,
+                    rocket_name, spaceport, destination, departure_at) FROM STDIN"
+            ),
+        )
+        .await?;
+    lines
+        .copy(
+            conn,
+            &format!(
+                "COPY {s}.invoice_lines (invoice_number, line_no, description, passenger_name,
+                    quantity, unit_price_cents, amount_cents) FROM STDIN"
+            ),
+        )
+        .await
+}
+
+/// Rows in `COPY`'s text format: columns separated by tabs, rows by
+/// newlines, with backslash, tab, newline and carriage return escaped.
+#[derive(Default)]
+struct CopyRows {
+    buffer: String,
+    at_row_start: bool,
+}
+
+impl CopyRows {
+    fn separate(&mut self) {
+        if !self.buffer.is_empty() && !self.at_row_start {
+            self.buffer.push('\t');
+        }
+        self.at_row_start = false;
+    }
+
+    /// A text column.
+    fn text(&mut self, value: &str) -> &mut Self {
+        self.separate();
+        for c in value.chars() {
+            match c {
+                '\\' => self.buffer.push_str("\\\\"),
+                '\t' => self.buffer.push_str("\\t"),
+                '\n' => self.buffer.push_str("\\n"),
+                '\r' => self.buffer.push_str("\\r"),
+                c => self.buffer.push(c),
+            }
+        }
+        self
+    }
+
+    /// A number or a UUID: its `Display` needs no escaping.
+    fn value(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        self.separate();
+        let _ = write!(self.buffer, "{value}");
+        self
+    }
+
+    /// A `timestamptz`, to the microsecond.
+    fn time(&mut self, value: DateTime<Utc>) -> &mut Self {
+        self.separate();
+        self.buffer
+            .push_str(&value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        self
+    }
+
+    fn end_row(&mut self) -> &mut Self {
+        self.buffer.push('\n');
+        self.at_row_start = true;
+        self
+    }
+
+    async fn copy(&self, conn: &mut PgConnection, statement: &str) -> Result<(), sqlx::Error> {
+        let mut copy = conn.copy_in_raw(statement).await?;
+        if let Err(error) = copy.send(self.buffer.as_bytes()).await {
+            let _ = copy.abort(error.to_string()).await;
+            return Err(error);
+        }
+        copy.finish().await?;
+        Ok(())
+    }
 }
 
 async fn write_credit_notes(
@@ -360,48 +405,6 @@ async fn write_credit_notes(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The invoices' columns, for `UNNEST`.
-#[derive(Default)]
-struct InvoiceColumns<'a> {
-    number: Vec<&'a str>,
-    year: Vec<i32>,
-    seq: Vec<i32>,
-    position: Vec<i64>,
-    event_id: Vec<Uuid>,
-    issued_at: Vec<DateTime<Utc>>,
-    booking_id: Vec<Uuid>,
-    launch_id: Vec<Uuid>,
-    holder_id: Vec<Uuid>,
-    holder_kind: Vec<&'a str>,
-    seats: Vec<i32>,
-    unit_price: Vec<i64>,
-    total: Vec<i64>,
-    rocket: Vec<&'a str>,
-    spaceport: Vec<&'a str>,
-    destination: Vec<&'a str>,
-    departure: Vec<DateTime<Utc>>,
-}
-
-impl InvoiceColumns<'_> {
-    fn with_capacity(n: usize) -> Self {
-        let mut columns = Self::default();
-        columns.number.reserve(n);
-        columns
-    }
-}
-
-/// The invoice lines' columns, for `UNNEST`.
-#[derive(Default)]
-struct LineColumns<'a> {
-    invoice: Vec<&'a str>,
-    line_no: Vec<i32>,
-    description: Vec<&'a str>,
-    passenger: Vec<&'a str>,
-    quantity: Vec<i32>,
-    unit_price: Vec<i64>,
-    amount: Vec<i64>,
 }
 
 /// A difference between the live tables and a rebuild.
@@ -473,4 +476,24 @@ pub async fn counts(
         counts.insert(table, n);
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn copy_rows_separate_columns_and_rows_and_escape_what_copy_reads_specially() {
+        let mut rows = CopyRows::default();
+        rows.text("a\tb").value(7).end_row();
+        rows.text("back\\slash\nnew\rline")
+            .time(Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap())
+            .end_row();
+        assert_eq!(
+            rows.buffer,
+            "a\\tb\t7\nback\\\\slash\\nnew\\rline\t2026-12-31T23:59:59.000000Z\n"
+        );
+    }
 }

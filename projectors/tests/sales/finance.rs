@@ -292,13 +292,16 @@ async fn append(world: &World, launch: Uuid, sequence: i64, event: LaunchEvent, 
     .expect("appending");
 }
 
+/// A name with what `COPY` reads specially.
+const NAME: &str = "Ada\tLove\\lace\nKing \"Zoë\"";
+
 fn booked(booking: u128, at: DateTime<Utc>) -> LaunchEvent {
     LaunchEvent::SeatsBooked(SeatsBooked {
         booking_id: Uuid::from_u128(booking),
         holder_id: Uuid::from_u128(1),
         holder_kind: HolderKind::Traveler,
         passengers: vec![Passenger {
-            name: "Ada".into(),
+            name: NAME.into(),
             birth_date: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date"),
             email: None,
         }],
@@ -406,6 +409,12 @@ async fn numbers_restart_each_year_and_follow_the_global_order() {
             ("CN-2027-000002".into(), "INV-2027-000001".into())
         ]
     );
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT passenger_name FROM finance.invoice_lines")
+            .fetch_all(&world.pool)
+            .await
+            .expect("names");
+    assert_eq!(names, [NAME], "written as given");
     // Nothing new: catching up again changes nothing.
     let again = finance::catch_up(&world.pool, 3)
         .await
