@@ -128,9 +128,9 @@ cat <<EOF
 
 Astro Bookings is running:
   command API  $API_URL   (/health /ready /metrics /openapi.json)
-  query API    http://$QUERY_API_ADDR   (sales site reads: GET /v1/launches, /v1/me/bookings; /openapi.json)
+  query API    http://$QUERY_API_ADDR   (sales site: GET /v1/launches, /v1/me/bookings; finance: GET /v1/invoices[/{number}[.pdf]]; /openapi.json)
   auth         http://$AUTH_API_ADDR   (POST /v1/auth/register, /v1/auth/login, /v1/auth/logout; GET /v1/auth/me; /openapi.json)
-  projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB, profiles projector → PostgreSQL; /health /ready /metrics)
+  projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB, profiles and finance projectors → PostgreSQL; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)
   MongoDB      $MONGODB_URI  (SecantusDB dev server)
