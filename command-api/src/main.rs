@@ -1,12 +1,23 @@
 //! The command API's process: configuration from the environment, telemetry,
-//! then serve until SIGTERM or SIGINT (graceful: in-flight requests finish).
+//! then serve until SIGTERM or SIGINT (graceful: in-flight requests finish),
+//! then ship the logs still buffered to MongoDB `core.logs`.
 
 use anyhow::Context;
 use command_api::{Application, Settings};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    platform::telemetry::init("command-api");
+    let logs = platform::telemetry::init("command-api").context("reading the log configuration")?;
+    let result = serve().await;
+    if let Err(error) = &result {
+        tracing::error!(error = %format!("{error:#}"), "command-api failed");
+    }
+    // Ship what is still buffered to core.logs, within a bounded time.
+    logs.shutdown(platform::telemetry::EXIT_FLUSH_TIMEOUT);
+    result
+}
+
+async fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env().context("reading configuration")?;
     let application = Application::build(settings).await?;
     tracing::info!(port = application.port(), "command-api listening");

@@ -1,11 +1,13 @@
 //! What every Astro Bookings service shares: configuration from the
-//! environment, telemetry (JSON logs with request and correlation ids),
+//! environment, telemetry (JSON logs with request and correlation ids on
+//! stdout, shipped to MongoDB `core.logs`),
 //! biscuit token issuing and verification, RFC 9457 problem responses,
 //! health, readiness and Prometheus metrics.
 
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod logship;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

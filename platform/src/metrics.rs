@@ -17,7 +17,8 @@ pub struct Metrics {
 
 impl Metrics {
     /// A registry with the HTTP metrics every service has, labelled with the
-    /// service's name.
+    /// service's name, and the process's log shipping metrics
+    /// (`log_shipping_*`, see [`crate::logship`]).
     pub fn new(service: &str) -> Self {
         let registry = Registry::new_custom(
             None,
@@ -44,6 +45,7 @@ impl Metrics {
         registry
             .register(Box::new(http_duration.clone()))
             .expect("registered once");
+        crate::logship::register_metrics(&registry);
         Self {
             registry,
             http_requests,

@@ -48,7 +48,23 @@ async fn main() -> anyhow::Result<()> {
         | ["rebuild", "finance", "--swap", "--verify"] => Command::RebuildFinance(true, true),
         _ => usage(),
     };
-    platform::telemetry::init("projectors");
+    // Every command ships its logs, the one-off rebuilds too (their progress
+    // and report are worth keeping in core.logs).
+    let logs = platform::telemetry::init("projectors").context("reading the log configuration")?;
+    let result = run(command).await;
+    if let Err(error) = &result {
+        tracing::error!(error = %format!("{error:#}"), "projectors failed");
+    }
+    // Ship what is still buffered to core.logs, within a bounded time.
+    logs.shutdown(platform::telemetry::EXIT_FLUSH_TIMEOUT);
+    if !result? {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Runs `command`; `false` when `rebuild finance --verify` found a difference.
+async fn run(command: Command) -> anyhow::Result<bool> {
     let mut settings = Settings::from_env().context("reading configuration")?;
     match command {
         Command::Serve(components) => {
@@ -61,12 +77,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::RebuildSales => rebuild_sales(&settings).await?,
         Command::RebuildFinance(verify, swap) => {
-            if !rebuild_finance(&settings, verify, swap).await? {
-                std::process::exit(1);
-            }
+            return rebuild_finance(&settings, verify, swap).await;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 enum Command {
