@@ -31,3 +31,29 @@ pub fn postgres_problem(error: &sqlx::Error) -> Problem {
         Problem::internal()
     }
 }
+
+/// The problem response of a failed operation on MongoDB `core` (the
+/// system logs, the notifications): 503 (with `Retry-After`) when the
+/// server is unreachable, else 500.
+pub fn core_problem(error: &mongodb::error::Error) -> Problem {
+    if is_transient(error) {
+        tracing::error!(%error, "MongoDB core unavailable");
+        Problem::unavailable("the operations database is unavailable; retry shortly")
+    } else {
+        tracing::error!(%error, "MongoDB core query failed");
+        Problem::internal()
+    }
+}
+
+/// The problem response of a failed read of the event store: 503 (with
+/// `Retry-After`) when PostgreSQL is unreachable or the pool exhausted,
+/// else 500.
+pub fn event_store_problem(error: &sqlx::Error) -> Problem {
+    if crate::finance::is_unavailable(error) {
+        tracing::error!(%error, "event store unavailable");
+        Problem::unavailable("the event store is unavailable; retry shortly")
+    } else {
+        tracing::error!(%error, "event store query failed");
+        Problem::internal()
+    }
+}

@@ -293,6 +293,11 @@ impl FinanceStore {
         Ok(())
     }
 
+    /// The pool, shared with the IT endpoints' reads of the event store.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Where the projection stands: every event up to this global position
     /// is applied (0: none yet).
     pub async fn checkpoint(&self) -> Result<i64, sqlx::Error> {

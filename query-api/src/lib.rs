@@ -11,6 +11,11 @@
 //! who pay them, as they stand now or as they stood at an instant
 //! (`as_of`, cut in the event store's global order: the only read of the
 //! event store, its positions and times).
+//!
+//! And it serves IT (`/v1/ops/*`, see [`ops`]): the system logs (also
+//! followed live) and the notifications from MongoDB `core`, the re-queue
+//! of a dead notification, the event store page by page, and the state of
+//! every service, JetStream consumer and projection.
 
 pub mod cache;
 pub mod errors;
@@ -19,6 +24,7 @@ pub mod finance_views;
 pub mod freshness;
 pub mod metrics;
 pub mod openapi;
+pub mod ops;
 pub mod params;
 pub mod pdf;
 pub mod routes;

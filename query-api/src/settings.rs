@@ -37,6 +37,8 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// The finance endpoints: PostgreSQL and the invoices' PDF.
     pub finance: FinanceSettings,
+    /// The IT endpoints (`/v1/ops/*`).
+    pub ops: OpsSettings,
 }
 
 /// The local development PostgreSQL.
@@ -141,6 +143,154 @@ impl Settings {
             )?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
             finance: FinanceSettings::from_env()?,
+            ops: OpsSettings::from_env()?,
         })
+    }
+}
+
+/// `OPS_SERVICES`' default: the local ports of `docs/system.md`.
+pub const DEFAULT_OPS_SERVICES: &str = "command-api=http://127.0.0.1:8081,auth=http://127.0.0.1:8083,\
+                                        notifier=http://127.0.0.1:8084,projectors=http://127.0.0.1:8085";
+
+/// `OPS_STREAMS`' default.
+pub const DEFAULT_OPS_STREAMS: &str = "ASTRO_EVENTS,ASTRO_USERS";
+
+/// A service whose `/ready` the status page probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbedService {
+    /// Its name on the status page (`command-api`).
+    pub name: String,
+    /// Its base URL (`http://127.0.0.1:8081`); `/ready` is appended.
+    pub url: String,
+}
+
+/// What the IT endpoints (`/v1/ops/*`) need besides the pools every
+/// endpoint shares. Grouped so that a caller building [`Settings`] by hand
+/// can take the local defaults with `OpsSettings::default()`.
+#[derive(Debug, Clone)]
+pub struct OpsSettings {
+    /// `MONGODB_CORE_DB` (`core`): the database of the system logs
+    /// (`logs`) and the notifications (`notifications`), on `MONGODB_URI`.
+    pub core_database: String,
+    /// `OPS_SERVICES`: the services whose `/ready` `GET /v1/ops/status`
+    /// probes, `name=url` separated by commas.
+    pub services: Vec<ProbedService>,
+    /// `OPS_STREAMS` (`ASTRO_EVENTS,ASTRO_USERS`): the JetStream streams
+    /// whose consumers the status page reports.
+    pub streams: Vec<String>,
+    /// `OPS_PROBE_TIMEOUT_MS` (2000): the longest one probe of the status
+    /// page (a service's `/ready`, JetStream) may take.
+    pub probe_timeout: Duration,
+    /// `OPS_FOLLOW_MAX_SECS` (300): how long `GET /v1/ops/logs?follow=true`
+    /// streams before it ends (the client reconnects).
+    pub follow_max: Duration,
+}
+
+impl Default for OpsSettings {
+    /// The local development defaults.
+    fn default() -> Self {
+        Self {
+            core_database: read_models::core_db::DATABASE.to_owned(),
+            services: parse_services(DEFAULT_OPS_SERVICES).expect("the default services parse"),
+            streams: parse_streams(DEFAULT_OPS_STREAMS),
+            probe_timeout: Duration::from_millis(2_000),
+            follow_max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl OpsSettings {
+    /// Reads the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let services = parse_services(&config::string("OPS_SERVICES", DEFAULT_OPS_SERVICES))
+            .map_err(|reason| ConfigError::Invalid {
+                name: "OPS_SERVICES",
+                reason,
+            })?;
+        let probe_timeout_ms: u64 = config::parse("OPS_PROBE_TIMEOUT_MS", 2_000)?;
+        let follow_max_secs: u64 = config::parse("OPS_FOLLOW_MAX_SECS", 300)?;
+        if probe_timeout_ms == 0 || follow_max_secs == 0 {
+            return Err(ConfigError::Invalid {
+                name: if probe_timeout_ms == 0 {
+                    "OPS_PROBE_TIMEOUT_MS"
+                } else {
+                    "OPS_FOLLOW_MAX_SECS"
+                },
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            core_database: config::string("MONGODB_CORE_DB", read_models::core_db::DATABASE),
+            services,
+            streams: parse_streams(&config::string("OPS_STREAMS", DEFAULT_OPS_STREAMS)),
+            probe_timeout: Duration::from_millis(probe_timeout_ms),
+            follow_max: Duration::from_secs(follow_max_secs),
+        })
+    }
+}
+
+/// `name=url,name=url` (blanks around items ignored; an empty list is
+/// allowed: nothing to probe). The URL must be `http://` or `https://`;
+/// a trailing `/` is dropped.
+pub fn parse_services(raw: &str) -> Result<Vec<ProbedService>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (name, url) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`{item}` is not name=url"))?;
+            let (name, url) = (name.trim(), url.trim().trim_end_matches('/'));
+            if name.is_empty() {
+                return Err(format!("`{item}` has no name"));
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "the URL of `{name}` must start with http:// or https://"
+                ));
+            }
+            Ok(ProbedService {
+                name: name.to_owned(),
+                url: url.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Stream names separated by commas.
+pub fn parse_streams(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_are_name_equals_url_pairs() {
+        let services = parse_services(" a=http://h:1/ , b=https://x ,").unwrap();
+        assert_eq!(
+            services,
+            [
+                ProbedService {
+                    name: "a".into(),
+                    url: "http://h:1".into()
+                },
+                ProbedService {
+                    name: "b".into(),
+                    url: "https://x".into()
+                }
+            ]
+        );
+        assert!(parse_services("").unwrap().is_empty());
+        assert!(parse_services("a").is_err());
+        assert!(parse_services("=http://h").is_err());
+        assert!(parse_services("a=ftp://h").is_err());
+        assert_eq!(OpsSettings::default().services.len(), 4);
+        assert_eq!(parse_streams("A, B,,"), ["A", "B"]);
     }
 }

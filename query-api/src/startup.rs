@@ -16,6 +16,7 @@ use crate::cache::ListingCache;
 use crate::finance::FinanceStore;
 use crate::freshness::{VersionWatch, POLL_INTERVAL};
 use crate::metrics::QueryMetrics;
+use crate::ops::OpsState;
 use crate::pdf::Issuer;
 use crate::routes;
 use crate::settings::Settings;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub finance: FinanceStore,
     /// Who issues the invoices (their PDF).
     pub issuer: Issuer,
+    /// The IT endpoints' clients and configuration.
+    pub ops: OpsState,
 }
 
 /// A built, bound, not yet running query API.
@@ -85,6 +88,7 @@ impl Application {
         let verifier = TokenVerifier::from_public_key_hex(&settings.auth_public_key)
             .context("AUTH_PUBLIC_KEY")?
             .with_revocations(revocations);
+        let ops = ops_state(&client, &settings).await?;
         let metrics = Metrics::new("query-api");
         let versions = VersionWatch::new();
         let poller_store = store.clone();
@@ -100,6 +104,7 @@ impl Application {
             max_wait: settings.read_your_writes_max_wait,
             finance: FinanceStore::new(pool),
             issuer: settings.finance.issuer.clone(),
+            ops,
         });
         let (port, server) = platform::http::api_server(
             &ServerSettings {
@@ -126,4 +131,30 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The IT endpoints' state: MongoDB `core` on the same client, an HTTP
+/// client for the status page's probes, and a NATS client of its own for
+/// the JetStream consumers' state (it connects in the background, so the
+/// API starts while NATS is down; the status page then says so).
+async fn ops_state(client: &mongodb::Client, settings: &Settings) -> anyhow::Result<OpsState> {
+    let ops = &settings.ops;
+    let http = reqwest::Client::builder()
+        .timeout(ops.probe_timeout)
+        .connect_timeout(ops.probe_timeout)
+        .user_agent("astro-query-api-status")
+        .build()
+        .context("building the status page's HTTP client")?;
+    let nats = async_nats::ConnectOptions::new()
+        .name("query-api-ops")
+        .retry_on_initial_connect()
+        .connect(&settings.nats_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("NATS_URL {}: {e}", settings.nats_url))?;
+    Ok(OpsState::new(
+        &client.database(&ops.core_database),
+        http,
+        nats,
+        ops.clone(),
+    ))
 }

@@ -161,6 +161,20 @@ async fn page_of<T>(
 where
     T: DeserializeOwned + Send + Sync,
 {
+    page_of_projected(collection, filter, sort, paging, None).await
+}
+
+/// [`page_of`], the page's documents cut by `projection` when given.
+pub(crate) async fn page_of_projected<T>(
+    collection: &Collection<T>,
+    filter: Document,
+    sort: Document,
+    paging: Paging,
+    projection: Option<Document>,
+) -> Result<(Vec<T>, u64), Error>
+where
+    T: DeserializeOwned + Send + Sync,
+{
     #[derive(serde::Deserialize)]
     struct Faceted<T> {
         items: Vec<T>,
@@ -172,10 +186,18 @@ where
     }
     let limit = i64::try_from(paging.page_size).unwrap_or(i64::MAX);
     let skip = i64::try_from(paging.skip()).unwrap_or(i64::MAX);
+    let mut items = vec![
+        doc! { "$sort": sort },
+        doc! { "$skip": skip },
+        doc! { "$limit": limit },
+    ];
+    if let Some(projection) = projection {
+        items.push(doc! { "$project": projection });
+    }
     let pipeline = [
         doc! { "$match": filter },
         doc! { "$facet": {
-            "items": [ { "$sort": sort }, { "$skip": skip }, { "$limit": limit } ],
+            "items": items,
             "total": [ { "$count": "n" } ],
         } },
     ];

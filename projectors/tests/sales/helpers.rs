@@ -204,6 +204,7 @@ impl World {
                 database_url: self.database_url.clone().into(),
                 ..Default::default()
             },
+            ops: query_api::settings::OpsSettings::default(),
         };
         let application = query_api::Application::build(settings)
             .await
@@ -564,27 +565,7 @@ impl Running {
     }
 }
 
-/// The value of the sample of metric `name` whose labels include every
-/// `key="value"` of `labels` (e.g. `outcome="applied"`) in `text`; 0 if
-/// absent.
-pub fn metric(text: &str, name: &str, labels: &str) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let rest = line.strip_prefix(name)?;
-            let (set, value) = match rest.strip_prefix('{') {
-                Some(rest) => rest.split_once('}')?,
-                None => ("", rest),
-            };
-            let all = labels
-                .split(',')
-                .filter(|l| !l.is_empty())
-                .all(|l| set.split(',').any(|s| s == l));
-            all.then(|| value.trim().parse().ok()).flatten()
-        })
-        .next()
-        .unwrap_or(0.0)
-}
+pub use testkit::metric;
 
 /// A JSON string holding a uuid.
 pub fn uuid(value: &Value) -> Uuid {

@@ -7,6 +7,7 @@ use crate::startup::AppState;
 pub mod bookings;
 pub mod invoices;
 pub mod launches;
+pub mod ops;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,7 +23,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/invoices", web::get().to(invoices::list))
                 // Before `{number}`, which would match `<number>.pdf` too.
                 .route("/invoices/{number}.pdf", web::get().to(invoices::pdf))
-                .route("/invoices/{number}", web::get().to(invoices::get)),
+                .route("/invoices/{number}", web::get().to(invoices::get))
+                .route("/ops/logs", web::get().to(ops::logs::list))
+                .route(
+                    "/ops/notifications",
+                    web::get().to(ops::notifications::list),
+                )
+                // Before `{id}`, which would match `summary` too.
+                .route(
+                    "/ops/notifications/summary",
+                    web::get().to(ops::notifications::summary),
+                )
+                .route(
+                    "/ops/notifications/{id}",
+                    web::get().to(ops::notifications::get),
+                )
+                .route(
+                    "/ops/notifications/{id}/retry",
+                    web::post().to(ops::notifications::retry),
+                )
+                .route("/ops/events", web::get().to(ops::events::list))
+                .route("/ops/status", web::get().to(ops::status::get)),
         );
 }
 
@@ -34,6 +55,20 @@ pub async fn ready(
     state: web::Data<AppState>,
     verifier: web::Data<platform::TokenVerifier>,
 ) -> HttpResponse {
+    let (ready, body) = readiness(&state, &verifier).await;
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Whether the query API is ready, and the body of `/ready` that says why
+/// (also the query API's own line of `GET /v1/ops/status`).
+pub async fn readiness(
+    state: &AppState,
+    verifier: &platform::TokenVerifier,
+) -> (bool, serde_json::Value) {
     let (mongo, postgres) = futures::join!(state.store.ping(), state.finance.ping());
     let mongo = match mongo {
         Ok(()) => true,
@@ -57,9 +92,5 @@ pub async fn ready(
         "postgres": if postgres { "up" } else { "down" },
         "revocations": if revocations { "synced" } else { "syncing" },
     });
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+    (ready, body)
 }

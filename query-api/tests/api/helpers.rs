@@ -15,7 +15,7 @@ use mongodb::bson::doc;
 use mongodb::Database;
 use platform::auth::generate_key_pair;
 use platform::{Department, Principal, Role, TokenIssuer};
-use query_api::settings::FinanceSettings;
+use query_api::settings::{FinanceSettings, OpsSettings};
 use query_api::{Application, Settings};
 use read_models::sales::{apply, BookingChange, BookingDoc, LaunchDoc, BOOKINGS, LAUNCHES};
 use tokio::task::JoinHandle;
@@ -49,6 +49,12 @@ pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
             database_url: testkit::base_database_url().into(),
             database_max_connections: 2,
             ..FinanceSettings::default()
+        },
+        // Never the real `core`: a database of its own, created only by the
+        // tests that write into it (see `ops`).
+        ops: OpsSettings {
+            core_database: format!("core_test_{}", Uuid::new_v4().simple()),
+            ..OpsSettings::default()
         },
     }
 }

@@ -3,7 +3,8 @@
 //! folded from launch events exactly as the projector does (see `helpers`);
 //! and, for finance, against a real PostgreSQL: one fresh database per
 //! test with the migrations applied, seeded with the finance projection's
-//! rows (see `finance`).
+//! rows (see `finance`); and, for IT (`ops`), MongoDB `core` documents
+//! written as the log shipper and the notifier would.
 
 mod bookings;
 mod finance;
@@ -12,3 +13,4 @@ mod helpers;
 mod invoices;
 mod launch;
 mod listing;
+mod ops;

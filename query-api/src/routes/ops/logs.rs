@@ -1,0 +1,259 @@
+//! `GET /v1/ops/logs`: the system logs of every service, filtered, newest
+//! first, by keyset pages, or followed live (`follow=true`, Server-Sent
+//! Events).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use platform::auth::Authenticated;
+use platform::Problem;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{name, require_it, text, time_range, NO_STORE};
+use crate::errors::core_problem;
+use crate::ops::logs::{self, Cursor, Level, LogEntry, LogFilter};
+use crate::params::Errors;
+use crate::startup::AppState;
+
+/// Largest `page_size` of the logs.
+pub const MAX_LOG_PAGE_SIZE: u64 = 500;
+/// Default `page_size` of the logs.
+pub const DEFAULT_LOG_PAGE_SIZE: u64 = 50;
+
+const LEVELS: &str = "error, warn, info, debug or trace";
+
+/// The filters of `GET /v1/ops/logs`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogParams {
+    /// Only these levels, comma-separated (`error,warn`): exact levels.
+    #[param(value_type = Option<String>, example = "error,warn")]
+    pub level: Option<String>,
+    /// This level and the more severe ones (`warn`: warn and error). With
+    /// `level` too, an entry must satisfy both.
+    #[param(value_type = Option<String>, example = "warn")]
+    pub min_level: Option<String>,
+    /// Only these services, comma-separated (`command-api,auth`).
+    #[param(value_type = Option<String>, example = "command-api")]
+    pub service: Option<String>,
+    /// The message contains this text (case-insensitive, taken literally;
+    /// at most 200 characters).
+    #[param(value_type = Option<String>, example = "timed out")]
+    pub q: Option<String>,
+    /// Logged at or after: an RFC 3339 instant, or a date (UTC).
+    #[param(value_type = Option<String>, example = "2026-11-25T10:00:00Z")]
+    pub from: Option<String>,
+    /// Logged before: an RFC 3339 instant (exclusive), or a date (the
+    /// whole day included).
+    #[param(value_type = Option<String>, example = "2026-11-25T11:00:00Z")]
+    pub to: Option<String>,
+    /// Exact correlation id (what a client sent as `X-Correlation-Id`, or
+    /// the request id; a consumer's entries carry the event's).
+    #[param(value_type = Option<String>)]
+    pub correlation_id: Option<String>,
+    /// Exact request id (the `X-Request-Id` of an answer).
+    #[param(value_type = Option<String>)]
+    pub request_id: Option<String>,
+    /// The authenticated user (UUID).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub user_id: Option<String>,
+    /// Keyset cursor: only entries older than this one, as the previous
+    /// page's `next_before` gave it (`<time>,<id>`).
+    #[param(value_type = Option<String>, example = "2026-11-25T10:59:58.120Z,6744a5f0c2a1b2c3d4e5f601")]
+    pub before: Option<String>,
+    /// Entries per page, 1 to 500. Default 50.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
+    pub page_size: Option<String>,
+    /// `true`: instead of a page, a `text/event-stream` of the new entries
+    /// that match the filters, as they are logged (see the operation's
+    /// description). Not with `before`.
+    #[param(value_type = Option<bool>)]
+    pub follow: Option<String>,
+}
+
+/// A page of log entries.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LogPage {
+    /// Newest first.
+    pub items: Vec<LogEntry>,
+    /// Entries per page asked for.
+    pub page_size: u64,
+    /// The `before` of the next (older) page; null when there is none.
+    pub next_before: Option<String>,
+}
+
+/// The validated parameters.
+struct Query {
+    filter: LogFilter,
+    before: Option<Cursor>,
+    page_size: u64,
+    follow: bool,
+}
+
+fn levels(errors: &mut Errors, field: &str, raw: &str) -> Vec<Level> {
+    let mut levels = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        match Level::parse(item) {
+            Some(level) if !levels.contains(&level) => levels.push(level),
+            Some(_) => {}
+            None => {
+                errors.add(field, "invalid", format!("must be {LEVELS}"));
+                return Vec::new();
+            }
+        }
+    }
+    if levels.is_empty() {
+        errors.add(field, "invalid", format!("must be {LEVELS}"));
+    }
+    levels
+}
+
+fn parse(params: &LogParams) -> Result<Query, Problem> {
+    let mut errors = Errors::default();
+    let exact = params
+        .level
+        .as_deref()
+        .map(|raw| levels(&mut errors, "level", raw));
+    let minimum = params
+        .min_level
+        .as_deref()
+        .map(|raw| match Level::parse(raw) {
+            Some(level) => level.and_above(),
+            None => {
+                errors.add("min_level", "invalid", format!("must be {LEVELS}"));
+                Vec::new()
+            }
+        });
+    let levels = match (exact, minimum) {
+        (Some(exact), Some(minimum)) => {
+            Some(exact.into_iter().filter(|l| minimum.contains(l)).collect())
+        }
+        (one, other) => one.or(other),
+    };
+    let services = params
+        .service
+        .as_deref()
+        .map(|raw| {
+            raw.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .filter_map(|s| name(&mut errors, "service", s))
+                .collect()
+        })
+        .unwrap_or_default();
+    let text_filter = text(&mut errors, "q", params.q.as_deref(), 200);
+    let (from, to) = time_range(&mut errors, params.from.as_deref(), params.to.as_deref());
+    let correlation_id = text(
+        &mut errors,
+        "correlation_id",
+        params.correlation_id.as_deref(),
+        128,
+    );
+    let request_id = text(&mut errors, "request_id", params.request_id.as_deref(), 128);
+    let user_id = errors.uuid("user_id", params.user_id.as_deref());
+    let before = params.before.as_deref().and_then(|raw| {
+        let cursor = Cursor::decode(raw);
+        if cursor.is_none() {
+            errors.add(
+                "before",
+                "invalid",
+                "must be a cursor `<RFC 3339 time>,<id>` as `next_before` gave it",
+            );
+        }
+        cursor
+    });
+    let page_size = errors.integer(
+        "page_size",
+        params.page_size.as_deref(),
+        1..=MAX_LOG_PAGE_SIZE,
+        DEFAULT_LOG_PAGE_SIZE,
+    );
+    let follow = errors.boolean("follow", params.follow.as_deref(), false);
+    if follow && params.before.is_some() {
+        errors.add(
+            "before",
+            "not-allowed",
+            "cannot be combined with follow=true (following starts now)",
+        );
+    }
+    errors.finish(Query {
+        filter: LogFilter {
+            levels,
+            services,
+            text: text_filter,
+            from,
+            to,
+            correlation_id,
+            request_id,
+            user_id,
+        },
+        before,
+        page_size,
+        follow,
+    })
+}
+
+/// The system logs of every service (`core.logs`, shipped by each service
+/// and kept for the shipper's retention), filtered, newest first (by time,
+/// then id).
+///
+/// **Pages** are cut by a keyset cursor: pass the answer's `next_before`
+/// as `before` for the next, older, page; entries logged meanwhile do not
+/// shift it. No total is counted.
+///
+/// **Follow** (`follow=true`): answers `text/event-stream`. The stream
+/// starts with a comment, then sends each new entry matching the filters
+/// (a MongoDB change stream on the inserts, with the filters as its
+/// `$match`) as `id: <cursor>` and `data: <entry JSON>`; a `: heartbeat`
+/// comment after 15 s of silence; after `OPS_FOLLOW_MAX_SECS` an
+/// `event: end` and the end of the response (reconnect to go on). 503 when
+/// the change stream cannot be opened or too many clients follow.
+#[utoipa::path(get, path = "/v1/ops/logs", tag = "it", operation_id = "list_logs",
+    security(("bearer" = [])),
+    params(LogParams),
+    responses(
+        (status = 200, description = "A page of entries, or with `follow=true` a `text/event-stream` of new entries", body = LogPage),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 422, description = "Invalid parameters, each named in `errors`"),
+        (status = 503, description = "MongoDB is unavailable, or (follow) the change stream cannot be opened or too many clients follow (Retry-After)")))]
+pub async fn list(
+    Authenticated(principal): Authenticated,
+    params: web::Query<LogParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let query = parse(&params)?;
+    let ops = &state.ops;
+    if query.follow {
+        let slot = ops.follower_slot().ok_or_else(|| {
+            tracing::warn!("following the logs: too many followers");
+            Problem::unavailable("too many clients follow the logs; retry shortly")
+        })?;
+        let changes = logs::watch(&ops.logs, &query.filter)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "following the logs: cannot open a change stream");
+                Problem::unavailable("the logs cannot be followed now; retry shortly")
+            })?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .insert_header((header::CACHE_CONTROL, NO_STORE))
+            .insert_header(("X-Accel-Buffering", "no"))
+            .streaming(logs::sse(changes, ops.settings.follow_max, slot)));
+    }
+    let (items, more) = logs::page(&ops.logs, &query.filter, query.before, query.page_size)
+        .await
+        .map_err(|e| core_problem(&e))?;
+    let next_before = if more {
+        items.last().and_then(LogEntry::cursor).map(|c| c.encode())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, NO_STORE))
+        .json(LogPage {
+            items,
+            page_size: query.page_size,
+            next_before,
+        }))
+}

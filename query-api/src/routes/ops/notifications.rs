@@ -1,0 +1,270 @@
+//! `GET /v1/ops/notifications`, `GET /v1/ops/notifications/summary`,
+//! `GET /v1/ops/notifications/{id}` and
+//! `POST /v1/ops/notifications/{id}/retry`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use platform::auth::Authenticated;
+use platform::Problem;
+use read_models::core_db::NotificationStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{require_it, text, time_range, NO_STORE};
+use crate::errors::core_problem;
+use crate::ops::notifications::{
+    self, Notification, NotificationFilter, ReadError, Requeue, Summary,
+};
+use crate::params::{Errors, PagingParams};
+use crate::startup::AppState;
+
+/// The filters of `GET /v1/ops/notifications`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationParams {
+    /// Only these statuses, comma-separated: `pending`, `sent`, `failed`,
+    /// `dead`.
+    #[param(value_type = Option<String>, example = "dead")]
+    pub status: Option<String>,
+    /// The recipient's address (exact, whatever the case).
+    #[param(value_type = Option<String>, example = "ada@example.com")]
+    pub recipient: Option<String>,
+    /// The booking (UUID).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub booking_id: Option<String>,
+    /// The event that caused it (UUID).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub event_id: Option<String>,
+    /// Created at or after: an RFC 3339 instant, or a date (UTC).
+    #[param(value_type = Option<String>, example = "2026-11-25")]
+    pub from: Option<String>,
+    /// Created before: an RFC 3339 instant (exclusive), or a date (the
+    /// whole day included).
+    #[param(value_type = Option<String>, example = "2026-11-26")]
+    pub to: Option<String>,
+    /// `body`: with each email's `text` and `html` (left out by default).
+    #[param(value_type = Option<String>, example = "body")]
+    pub include: Option<String>,
+}
+
+/// A page of notifications.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationPage {
+    /// Newest first (by `created_at`, then id).
+    pub items: Vec<Notification>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Items per page asked for.
+    pub page_size: u64,
+    /// Notifications matching the filters, over every page.
+    pub total: u64,
+}
+
+const STATUSES: [(&str, NotificationStatus); 4] = [
+    ("pending", NotificationStatus::Pending),
+    ("sent", NotificationStatus::Sent),
+    ("failed", NotificationStatus::Failed),
+    ("dead", NotificationStatus::Dead),
+];
+
+fn read_problem(error: &ReadError) -> Problem {
+    match error {
+        ReadError::Mongo(error) => core_problem(error),
+        ReadError::Shape(error) => {
+            tracing::error!(%error, "a notification cannot be read");
+            Problem::internal()
+        }
+    }
+}
+
+fn no_store() -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, NO_STORE));
+    response
+}
+
+/// The notifications (`core.notifications`, written by the notifier),
+/// filtered, newest first, by pages. The email bodies are left out unless
+/// `include=body`.
+#[utoipa::path(get, path = "/v1/ops/notifications", tag = "it", operation_id = "list_notifications",
+    security(("bearer" = [])),
+    params(NotificationParams, PagingParams),
+    responses(
+        (status = 200, body = NotificationPage),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 422, description = "Invalid parameters, each named in `errors`"),
+        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+pub async fn list(
+    Authenticated(principal): Authenticated,
+    params: web::Query<NotificationParams>,
+    paging: web::Query<PagingParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let mut errors = Errors::default();
+    let mut statuses = Vec::new();
+    if let Some(raw) = params.status.as_deref() {
+        for item in raw.split(',').filter(|i| !i.trim().is_empty()) {
+            if let Some(status) = errors.choice("status", Some(item), &STATUSES) {
+                statuses.push(status);
+            }
+        }
+        if statuses.is_empty() && !raw.split(',').any(|i| !i.trim().is_empty()) {
+            errors.add(
+                "status",
+                "invalid",
+                "must be one of pending, sent, failed, dead",
+            );
+        }
+    }
+    let recipient =
+        text(&mut errors, "recipient", params.recipient.as_deref(), 320).map(|r| r.to_lowercase());
+    let booking_id = errors.uuid("booking_id", params.booking_id.as_deref());
+    let event_id = errors.uuid("event_id", params.event_id.as_deref());
+    let (from, to) = time_range(&mut errors, params.from.as_deref(), params.to.as_deref());
+    let bodies = match params.include.as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some("body") => true,
+        Some(_) => {
+            errors.add("include", "invalid", "must be body");
+            false
+        }
+    };
+    let paging = errors.paging(paging.page.as_deref(), paging.page_size.as_deref());
+    errors.finish(())?;
+    let filter = NotificationFilter {
+        statuses,
+        recipient,
+        booking_id,
+        event_id,
+        from,
+        to,
+    };
+    let (items, total) = notifications::page(&state.ops.notifications, &filter, paging, bodies)
+        .await
+        .map_err(|e| read_problem(&e))?;
+    Ok(no_store().json(NotificationPage {
+        items,
+        page: paging.page,
+        page_size: paging.page_size,
+        total,
+    }))
+}
+
+/// One notification, with its email's `text` and `html`.
+#[utoipa::path(get, path = "/v1/ops/notifications/{id}", tag = "it", operation_id = "get_notification",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The notification's id")),
+    responses(
+        (status = 200, body = Notification),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 404, description = "No such notification (or a malformed id)"),
+        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+pub async fn get(
+    Authenticated(principal): Authenticated,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let id = id.into_inner().to_string();
+    let found = notifications::one(&state.ops.notifications, &id)
+        .await
+        .map_err(|e| read_problem(&e))?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(no_store().json(found))
+}
+
+fn not_found(id: &str) -> Problem {
+    Problem::not_found("notification-not-found", format!("no notification {id}"))
+}
+
+/// Counts by status, the oldest one waiting, the send rate and the recent
+/// failures, computed now in one aggregation.
+///
+/// - `counts`: every status (0 when none); `total`; `dead` repeats
+///   `counts.dead`.
+/// - `oldest_pending`: the oldest `pending` or `failed` notification (by
+///   `created_at`) with its age; null when none waits.
+/// - `sent_last_hour`: sent (`sent_at`) in the last 60 minutes;
+///   `send_rate_per_minute` is the number sent in the last 15 minutes
+///   (`sent_last_15_minutes`) divided by 15.
+/// - `failures_last_hour`: the notifications that are `failed` now and
+///   whose last attempt (`updated_at`) was in the last 60 minutes, plus
+///   those that became `dead` (`dead_at`) in them; each counts once,
+///   however many of its attempts failed.
+#[utoipa::path(get, path = "/v1/ops/notifications/summary", tag = "it", operation_id = "notifications_summary",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Summary),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+pub async fn summary(
+    Authenticated(principal): Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let summary = notifications::summary(&state.ops.notifications, Utc::now())
+        .await
+        .map_err(|e| read_problem(&e))?;
+    Ok(no_store().json(summary))
+}
+
+/// Re-queues a `dead` (or `failed`) notification: in one atomic update it
+/// becomes `pending` with `attempts: 0` and `next_attempt_at: now`, loses
+/// its sender lock, and counts one more `requeued`; `last_error` and
+/// `dead_at` stay for the record. The notifier sends it on its next poll.
+/// No request body. 409 `not-retryable` when it is `pending` or `sent`, or
+/// a sender holds it right now.
+#[utoipa::path(post, path = "/v1/ops/notifications/{id}/retry", tag = "it", operation_id = "retry_notification",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The notification's id")),
+    responses(
+        (status = 200, description = "Re-queued: the notification as it is now", body = Notification),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 404, description = "No such notification (or a malformed id)"),
+        (status = 409, description = "`not-retryable`: it is pending or sent, or being sent now"),
+        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+pub async fn retry(
+    Authenticated(principal): Authenticated,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let id = id.into_inner().to_string();
+    let outcome = notifications::requeue(&state.ops.notifications, &id, Utc::now())
+        .await
+        .map_err(|e| read_problem(&e))?;
+    match outcome {
+        Requeue::Done(notification, previous) => {
+            tracing::info!(
+                notification_id = %id,
+                it_user = %principal.user_id,
+                previous_status = %previous,
+                requeued = notification.requeued,
+                "notification re-queued by IT"
+            );
+            Ok(no_store().json(notification))
+        }
+        Requeue::Unknown => Err(not_found(&id)),
+        Requeue::NotRetryable(found) => {
+            let why = if found.status == "failed" || found.status == "dead" {
+                format!(
+                    "notification {id} is {} and being sent right now; retry later",
+                    found.status
+                )
+            } else {
+                format!(
+                    "notification {id} is {}; only dead or failed notifications can be re-queued",
+                    found.status
+                )
+            };
+            Err(Problem::conflict("not-retryable", why))
+        }
+    }
+}
