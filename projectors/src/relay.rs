@@ -86,7 +86,9 @@ pub fn events_stream_config(settings: &Settings) -> stream::Config {
     )
 }
 
-fn stream_config(
+/// The events stream's configuration: file storage, limits retention (each
+/// reader has its own durable consumer), `max_age` and the duplicate window.
+pub fn stream_config(
     name: &str,
     subject_prefix: &str,
     max_age: Duration,

@@ -2,8 +2,10 @@
 //! addresses (from the same environment variables the services read, with
 //! the same local defaults), a fresh PostgreSQL database per test, and
 //! waiting for a condition with a timeout instead of sleeping; and a
-//! synthetic event store of any size ([`synthetic`]).
+//! synthetic event store of any size ([`synthetic`]); and the SMTP capture
+//! server's mail ([`mail`]).
 
+pub mod mail;
 pub mod synthetic;
 
 use std::future::Future;
@@ -110,6 +112,28 @@ where
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The value of the sample of metric `name` whose labels include every
+/// `key="value"` of `labels` (comma-separated, e.g. `outcome="applied"`) in
+/// a Prometheus text exposition; 0 if absent.
+pub fn metric(text: &str, name: &str, labels: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (set, value) = match rest.strip_prefix('{') {
+                Some(rest) => rest.split_once('}')?,
+                None => ("", rest),
+            };
+            let all = labels
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .all(|l| set.split(',').any(|s| s == l));
+            all.then(|| value.trim().parse().ok()).flatten()
+        })
+        .next()
+        .unwrap_or(0.0)
 }
 
 /// One HTTP answer, read completely.

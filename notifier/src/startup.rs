@@ -1,0 +1,325 @@
+//! Builds the notifier: PostgreSQL pool (event store, profiles), MongoDB
+//! (`core.notifications`), NATS (the events, the dead letters), the SMTP
+//! mailer, the planner and the sender, and the HTTP server for `/health`,
+//! `/ready` and `/metrics`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context as _;
+use async_nats::jetstream;
+use platform::metrics::Metrics;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tokio::sync::{watch, Notify};
+
+use crate::consumer::{ConsumerConfig, Planner};
+use crate::context::Context;
+use crate::mail::Mailer;
+use crate::metrics::NotifierMetrics;
+use crate::sender::{Sender, SenderConfig};
+use crate::settings::Settings;
+use crate::store::NotificationStore;
+use crate::templates::Templates;
+
+/// What the HTTP handlers share.
+struct Probes {
+    context: Arc<Context>,
+    store: NotificationStore,
+    nats: async_nats::Client,
+    mailer: Mailer,
+}
+
+/// A built, bound, not yet running notifier.
+pub struct Application {
+    port: u16,
+    server: Server,
+    planner: Planner,
+    sender: Arc<Sender>,
+    store: NotificationStore,
+    jetstream: jetstream::Context,
+    dead_letters: jetstream::stream::Config,
+    stop: watch::Sender<bool>,
+}
+
+/// Stops a running [`Application`] as SIGTERM would.
+#[derive(Clone)]
+pub struct Stopper(watch::Sender<bool>);
+
+impl Stopper {
+    /// Asks the application to stop.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl Application {
+    /// Connects (lazily: PostgreSQL, MongoDB, NATS and SMTP may come up
+    /// later; `/ready` says which is missing) and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let options: PgConnectOptions = settings
+            .database_url
+            .expose_secret()
+            .parse()
+            .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.database_max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_lazy_with(options);
+        let mongo = read_models::mongo::client(settings.mongodb_uri.expose_secret(), "notifier")
+            .await
+            .context("MONGODB_URI is not a valid MongoDB connection string")?;
+        let store = NotificationStore::new(&mongo.database(&settings.core_database));
+        let nats = async_nats::ConnectOptions::new()
+            .name("notifier")
+            .retry_on_initial_connect()
+            .connect(settings.nats_url.as_str())
+            .await
+            .with_context(|| format!("NATS_URL {}", settings.nats_url))?;
+        let jetstream = jetstream::new(nats.clone());
+        let mailer = Mailer::new(
+            settings.smtp_url.expose_secret(),
+            &settings.smtp_from,
+            settings.smtp_timeout,
+        )
+        .map_err(|reason| anyhow::anyhow!("SMTP_URL or SMTP_FROM: {reason}"))?;
+        let metrics = Metrics::new("notifier");
+        let notifier_metrics = NotifierMetrics::register(&metrics);
+        let wake = Arc::new(Notify::new());
+        let context = Arc::new(Context::new(pool.clone(), settings.context_cache_size));
+        let planner = Planner::new(
+            jetstream.clone(),
+            Context::new(pool, settings.context_cache_size),
+            store.clone(),
+            Templates::new(&settings.currency, &settings.support_email),
+            ConsumerConfig {
+                stream: projectors::relay::stream_config(
+                    &settings.stream,
+                    &settings.subject_prefix,
+                    Duration::from_secs(7 * 24 * 3600),
+                    Duration::from_secs(120),
+                ),
+                filter: format!("{}.Launch.>", settings.subject_prefix),
+                consumer: settings.consumer.clone(),
+                start_from_new: settings.start_from_new,
+                ack_wait: settings.ack_wait,
+                profile_wait: settings.profile_wait,
+                max_backoff: Duration::from_secs(30),
+            },
+            Arc::clone(&wake),
+            notifier_metrics.clone(),
+        );
+        let sender = Arc::new(Sender::new(
+            store.clone(),
+            mailer.clone(),
+            jetstream.clone(),
+            SenderConfig {
+                max_attempts: settings.max_attempts,
+                backoff_base: settings.backoff_base,
+                backoff_max: settings.backoff_max,
+                concurrency: settings.send_concurrency,
+                poll_interval: settings.poll_interval,
+                lease: settings.lease,
+                dead_letter_prefix: settings.dead_letter_prefix(),
+                shutdown_grace: Duration::from_secs(settings.shutdown_timeout_secs),
+            },
+            wake,
+            notifier_metrics,
+        ));
+        let dead_letters = jetstream::stream::Config {
+            name: settings.dead_letter_stream.clone(),
+            subjects: vec![format!("{}.>", settings.dead_letter_prefix())],
+            retention: jetstream::stream::RetentionPolicy::Limits,
+            storage: jetstream::stream::StorageType::File,
+            ..Default::default()
+        };
+        let probes = web::Data::new(Probes {
+            context,
+            store: store.clone(),
+            nats,
+            mailer,
+        });
+        let metrics = web::Data::new(metrics);
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(platform::http::observe))
+                .app_data(probes.clone())
+                .app_data(metrics.clone())
+                .route("/health", web::get().to(platform::http::health))
+                .route("/ready", web::get().to(ready))
+                .route("/metrics", web::get().to(platform::http::metrics))
+                .default_service(web::to(platform::http::not_found))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .listen(listener)?
+        .run();
+        let (stop, _) = watch::channel(false);
+        Ok(Self {
+            port,
+            server,
+            planner,
+            sender,
+            store,
+            jetstream,
+            dead_letters,
+            stop,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the application.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.stop.clone())
+    }
+
+    /// Plans and sends until SIGTERM/SIGINT (or [`Stopper::stop`]); then
+    /// finishes the event in hand and the sends in flight, and stops the
+    /// server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self {
+            server,
+            planner,
+            sender,
+            store,
+            jetstream,
+            dead_letters,
+            stop,
+            ..
+        } = self;
+        let handle: ServerHandle = server.handle();
+        let server = tokio::spawn(server);
+        let setup = {
+            let shutdown = stop.subscribe();
+            tokio::spawn(prepare(store, jetstream, dead_letters, shutdown))
+        };
+        let planning = {
+            let shutdown = stop.subscribe();
+            tokio::spawn(async move { planner.run(shutdown).await })
+        };
+        let sending = {
+            let shutdown = stop.subscribe();
+            tokio::spawn(sender.run(shutdown))
+        };
+        let mut stopped = stop.subscribe();
+        tokio::select! {
+            () = termination() => tracing::info!("termination signal received"),
+            _ = stopped.wait_for(|stop| *stop) => {}
+        }
+        stop.send_replace(true);
+        for (name, task) in [("setup", setup), ("planner", planning), ("sender", sending)] {
+            if let Err(error) = task.await {
+                tracing::error!(%error, component = name, "a component's task failed");
+            }
+        }
+        handle.stop(true).await;
+        match server.await {
+            Ok(result) => result,
+            Err(error) => Err(std::io::Error::other(error)),
+        }
+    }
+}
+
+/// Creates the notifications' indexes and the dead-letter stream,
+/// retrying until both exist (MongoDB or NATS may be down at start; the
+/// planner and the sender work without them meanwhile).
+async fn prepare(
+    store: NotificationStore,
+    jetstream: jetstream::Context,
+    dead_letters: jetstream::stream::Config,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut indexes = false;
+    let mut stream = false;
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if !indexes {
+            match store.ensure_indexes().await {
+                Ok(()) => indexes = true,
+                Err(error) => {
+                    tracing::warn!(%error, "creating the notifications' indexes failed; will retry")
+                }
+            }
+        }
+        if !stream {
+            match jetstream.get_or_create_stream(dead_letters.clone()).await {
+                Ok(_) => stream = true,
+                Err(error) => {
+                    tracing::warn!(%error, "creating the dead-letter stream failed; will retry")
+                }
+            }
+        }
+        if indexes && stream {
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `GET /ready`: PostgreSQL and MongoDB answer and NATS is connected. The
+/// SMTP server is reported but does not make the notifier unready: while
+/// it is down, events are still planned and sends wait for it.
+async fn ready(probes: web::Data<Probes>) -> HttpResponse {
+    let (database, mongo, smtp) = futures::join!(
+        probes.context.ping(),
+        probes.store.ping(),
+        tokio::time::timeout(Duration::from_secs(3), probes.mailer.reachable()),
+    );
+    let database = database.is_ok();
+    let mongo = mongo.is_ok();
+    let smtp = smtp.unwrap_or(false);
+    let nats = probes.nats.connection_state() == async_nats::connection::State::Connected;
+    let up = |ok: bool| if ok { "up" } else { "down" };
+    let all = database && mongo && nats;
+    let body = serde_json::json!({
+        "status": if all { "ready" } else { "unavailable" },
+        "database": up(database),
+        "mongo": up(mongo),
+        "nats": up(nats),
+        "smtp": up(smtp),
+    });
+    if all {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,261 @@
+//! `core.notifications`: planning (idempotent inserts), the sender's queue
+//! (claiming due notifications under a lease) and recording outcomes; and
+//! the pure retry rule.
+
+use std::time::Duration;
+
+use bson::{doc, DateTime as BsonDateTime, Document};
+use mongodb::options::{FindOneAndUpdateOptions, InsertManyOptions, ReturnDocument};
+use mongodb::{Collection, Database};
+use read_models::core_db::{
+    notification_indexes, NotificationDoc, NotificationStatus, NOTIFICATIONS,
+};
+
+/// What happens after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again after this long.
+    Retry(Duration),
+    /// Give up: the notification is dead.
+    Dead,
+}
+
+/// The retry rule: after the `attempts`-th failed attempt (counting from
+/// 1), wait `base · 2^(attempts − 1)`, at most `max`; after `max_attempts`
+/// attempts, or at once when the server refused for good, it is dead.
+pub fn after_failure(
+    attempts: i32,
+    max_attempts: i32,
+    permanent: bool,
+    base: Duration,
+    max: Duration,
+) -> AfterFailure {
+    if permanent || attempts >= max_attempts {
+        return AfterFailure::Dead;
+    }
+    let exponent = (attempts.max(1) - 1).min(30) as u32;
+    let wait = base.saturating_mul(2_u32.saturating_pow(exponent)).min(max);
+    AfterFailure::Retry(wait)
+}
+
+/// The notifications collection.
+#[derive(Clone)]
+pub struct NotificationStore {
+    collection: Collection<NotificationDoc>,
+}
+
+impl NotificationStore {
+    /// The store in `database`.
+    pub fn new(database: &Database) -> Self {
+        Self {
+            collection: database.collection(NOTIFICATIONS),
+        }
+    }
+
+    /// Creates the indexes (idempotent).
+    pub async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
+        self.collection
+            .create_indexes(notification_indexes())
+            .await
+            .map(|_| ())
+    }
+
+    /// Whether MongoDB answers.
+    pub async fn ping(&self) -> mongodb::error::Result<()> {
+        self.collection
+            .client()
+            .database("admin")
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+    }
+
+    /// Inserts the planned notifications; those already there (a
+    /// redelivered event) are left as they are. Returns how many are new.
+    pub async fn insert_planned(&self, docs: &[NotificationDoc]) -> mongodb::error::Result<usize> {
+        if docs.is_empty() {
+            return Ok(0);
+        }
+        let options = InsertManyOptions::builder().ordered(false).build();
+        match self
+            .collection
+            .insert_many(docs)
+            .with_options(options)
+            .await
+        {
+            Ok(result) => Ok(result.inserted_ids.len()),
+            Err(error) if read_models::mongo::is_duplicate_key(&error) => {
+                match error.kind.as_ref() {
+                    mongodb::error::ErrorKind::InsertMany(e) => {
+                        Ok(docs.len() - e.write_errors.as_ref().map_or(0, |errors| errors.len()))
+                    }
+                    _ => Ok(0),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes the next due notification (pending or failed, its time come,
+    /// nobody holding it) and holds it until `now + lease`.
+    pub async fn claim_due(
+        &self,
+        now: BsonDateTime,
+        lease: Duration,
+    ) -> mongodb::error::Result<Option<NotificationDoc>> {
+        let until = add(now, lease);
+        let filter = doc! {
+            "status": { "$in": [NotificationStatus::Pending.as_str(), NotificationStatus::Failed.as_str()] },
+            "next_attempt_at": { "$lte": now },
+            "$or": [
+                { "locked_until": { "$exists": false } },
+                { "locked_until": null },
+                { "locked_until": { "$lte": now } },
+            ],
+        };
+        let options = FindOneAndUpdateOptions::builder()
+            .sort(doc! { "next_attempt_at": 1 })
+            .return_document(ReturnDocument::After)
+            .build();
+        self.collection
+            .find_one_and_update(filter, doc! { "$set": { "locked_until": until } })
+            .with_options(options)
+            .await
+    }
+
+    /// Records that the server accepted `doc` (claimed by this sender).
+    pub async fn mark_sent(
+        &self,
+        doc: &NotificationDoc,
+        now: BsonDateTime,
+    ) -> mongodb::error::Result<bool> {
+        self.finish(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Sent.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "sent_at": now,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "", "next_attempt_at": "" },
+            },
+        )
+        .await
+    }
+
+    /// Records a failed attempt, to be tried again at `next`.
+    pub async fn mark_failed(
+        &self,
+        doc: &NotificationDoc,
+        error: &str,
+        now: BsonDateTime,
+        next: BsonDateTime,
+    ) -> mongodb::error::Result<bool> {
+        self.finish(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Failed.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "last_error": error,
+                    "next_attempt_at": next,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "" },
+            },
+        )
+        .await
+    }
+
+    /// Records the last failed attempt: the notification is dead.
+    pub async fn mark_dead(
+        &self,
+        doc: &NotificationDoc,
+        error: &str,
+        now: BsonDateTime,
+    ) -> mongodb::error::Result<bool> {
+        self.finish(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Dead.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "last_error": error,
+                    "dead_at": now,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "", "next_attempt_at": "" },
+            },
+        )
+        .await
+    }
+
+    /// Applies `update` if this sender still holds `doc` (its lease was not
+    /// taken over); whether it did.
+    async fn finish(
+        &self,
+        doc: &NotificationDoc,
+        update: Document,
+    ) -> mongodb::error::Result<bool> {
+        let filter = doc! { "_id": &doc.id, "locked_until": doc.locked_until };
+        let result = self.collection.update_one(filter, update).await?;
+        Ok(result.matched_count == 1)
+    }
+
+    /// Pending and failed notifications (the sender's backlog).
+    pub async fn backlog(&self) -> mongodb::error::Result<u64> {
+        self.collection
+            .count_documents(doc! {
+                "status": { "$in": [NotificationStatus::Pending.as_str(), NotificationStatus::Failed.as_str()] }
+            })
+            .await
+    }
+}
+
+/// `at + by`.
+pub fn add(at: BsonDateTime, by: Duration) -> BsonDateTime {
+    BsonDateTime::from_millis(at.timestamp_millis().saturating_add(by.as_millis() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: Duration = Duration::from_secs(2);
+    const MAX: Duration = Duration::from_secs(300);
+
+    #[test]
+    fn the_wait_doubles_from_the_base_up_to_the_maximum() {
+        let waits: Vec<_> = (1..=9)
+            .map(|attempts| after_failure(attempts, 10, false, BASE, MAX))
+            .collect();
+        let secs = [2, 4, 8, 16, 32, 64, 128, 256, 300];
+        for (wait, secs) in waits.iter().zip(secs) {
+            assert_eq!(*wait, AfterFailure::Retry(Duration::from_secs(secs)));
+        }
+    }
+
+    #[test]
+    fn the_last_attempt_makes_it_dead() {
+        assert_eq!(after_failure(10, 10, false, BASE, MAX), AfterFailure::Dead);
+        assert_eq!(after_failure(3, 3, false, BASE, MAX), AfterFailure::Dead);
+        assert!(matches!(
+            after_failure(2, 3, false, BASE, MAX),
+            AfterFailure::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn a_permanent_refusal_is_dead_at_once() {
+        assert_eq!(after_failure(1, 10, true, BASE, MAX), AfterFailure::Dead);
+    }
+
+    #[test]
+    fn huge_attempt_counts_do_not_overflow() {
+        assert_eq!(
+            after_failure(999, 1_000, false, BASE, MAX),
+            AfterFailure::Retry(MAX)
+        );
+    }
+}

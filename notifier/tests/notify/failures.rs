@@ -1,0 +1,235 @@
+//! An SMTP server that is down: retries, dead letters, and delivery once
+//! it is back.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use futures::StreamExt;
+use platform::{Department, Role};
+use read_models::core_db::NotificationStatus;
+use testkit::mail::{free_port, wait_for_mail, PrivateMaildev};
+
+use crate::helpers::{metric, World};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn while_smtp_is_down_notifications_are_retried_and_delivered_once_it_is_back() {
+    let world = World::new().await;
+    let port = free_port();
+    let notifier = world
+        .start_notifier(world.settings(&format!("smtp://127.0.0.1:{port}")))
+        .await;
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let launch = world.launch(500).await;
+    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
+
+    let failing = world
+        .wait_notification(&ada.email, "two failed attempts", |n| {
+            n.status == NotificationStatus::Failed && n.attempts >= 2
+        })
+        .await;
+    assert!(failing.last_error.is_some(), "{failing:?}");
+    assert!(failing.next_attempt_at.is_some());
+
+    let maildev = PrivateMaildev::start(port).await;
+    let mails = wait_for_mail(&maildev.api_url, &ada.email, 1, WAIT).await;
+    assert!(mails[0]["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("Booking confirmed"));
+    let sent = world
+        .wait_notification(&ada.email, "the sent notification", |n| {
+            n.status == NotificationStatus::Sent
+        })
+        .await;
+    assert!(sent.attempts > failing.attempts, "{sent:?}");
+    let metrics = notifier.metrics().await;
+    assert!(metric(&metrics, "notifications_total", "outcome=\"failed\"") >= 2.0);
+    assert_eq!(
+        metric(&metrics, "notifications_total", "outcome=\"sent\""),
+        1.0
+    );
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
+async fn after_the_last_attempt_a_notification_is_dead_and_dead_lettered() {
+    let world = World::new().await;
+    let port = free_port();
+    let mut settings = world.settings(&format!("smtp://127.0.0.1:{port}"));
+    settings.max_attempts = 3;
+    let notifier = world.start_notifier(settings).await;
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let launch = world.launch(500).await;
+    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
+
+    let dead = world
+        .wait_notification(&ada.email, "the dead notification", |n| {
+            n.status == NotificationStatus::Dead
+        })
+        .await;
+    assert_eq!(dead.attempts, 3);
+    assert!(dead.dead_at.is_some());
+    assert!(dead.last_error.is_some());
+    assert!(dead.next_attempt_at.is_none());
+
+    // The dead letter names it, without the email's bodies.
+    let jetstream = jetstream::new(world.nats.clone());
+    let stream = jetstream
+        .get_stream(&world.dead_letters)
+        .await
+        .expect("the dead-letter stream");
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::Config::default())
+        .await
+        .expect("a reader of the dead letters");
+    let mut messages = consumer.messages().await.expect("messages");
+    let letter = tokio::time::timeout(WAIT, messages.next())
+        .await
+        .expect("a dead letter in time")
+        .expect("a message")
+        .expect("a readable message");
+    assert_eq!(
+        letter.subject.as_str(),
+        format!("{}-dead.notifier.{launch}", world.prefix)
+    );
+    let headers = letter.headers.clone().expect("headers");
+    assert_eq!(
+        headers.get("Astro-Notification-Id").map(|v| v.as_str()),
+        Some(dead.id.as_str())
+    );
+    let body: serde_json::Value = serde_json::from_slice(&letter.payload).expect("JSON");
+    assert_eq!(body["status"], "dead");
+    assert_eq!(body["text"], "");
+    assert_eq!(
+        metric(
+            &notifier.metrics().await,
+            "notifications_total",
+            "outcome=\"dead\""
+        ),
+        1.0
+    );
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_dead_notification_shows_in_the_it_summary_and_a_retry_by_it_sends_it() {
+    let world = World::new().await;
+    let port = free_port();
+    let mut settings = world.settings(&format!("smtp://127.0.0.1:{port}"));
+    settings.max_attempts = 2;
+    let notifier = world.start_notifier(settings).await;
+    let query = world.start_query_api().await;
+    let (_, it) = world.token(Role::Employee(Department::It));
+    let (_, traveler_token) = world.token(Role::Traveler);
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let launch = world.launch(500).await;
+    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
+    let dead = world
+        .wait_notification(&ada.email, "the dead notification", |n| {
+            n.status == NotificationStatus::Dead
+        })
+        .await;
+
+    let summary = |token: String| {
+        let http = world.http.clone();
+        let url = format!("{query}/v1/ops/notifications/summary");
+        async move {
+            let response = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer");
+            (
+                response.status().as_u16(),
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = summary(it.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["counts"]["dead"], 1, "{body}");
+    assert_eq!(body["counts"]["sent"], 0, "{body}");
+    assert_eq!(summary(traveler_token.clone()).await.0, 403);
+
+    let maildev = PrivateMaildev::start(port).await;
+    let retry = |token: String| {
+        let http = world.http.clone();
+        let url = format!("{query}/v1/ops/notifications/{}/retry", dead.id);
+        async move {
+            let response = http
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer");
+            (
+                response.status().as_u16(),
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(retry(traveler_token).await.0, 403);
+    let (status, body) = retry(it.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "pending", "{body}");
+
+    let mails = wait_for_mail(&maildev.api_url, &ada.email, 1, WAIT).await;
+    assert_eq!(
+        mails[0]["headers"]["x-astro-notification-id"].as_str(),
+        Some(dead.id.as_str())
+    );
+    let sent = world
+        .wait_notification(&ada.email, "the re-sent notification", |n| {
+            n.status == NotificationStatus::Sent
+        })
+        .await;
+    assert_eq!(sent.requeued, 1);
+    assert_eq!(sent.attempts, 1, "attempts restart when re-queued");
+    let (_, body) = summary(it).await;
+    assert_eq!(body["counts"]["dead"], 0, "{body}");
+    assert_eq!(body["counts"]["sent"], 1, "{body}");
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_notifier_is_ready_without_smtp_and_says_so() {
+    let world = World::new().await;
+    let notifier = world
+        .start_notifier(world.settings(&format!("smtp://127.0.0.1:{}", free_port())))
+        .await;
+    let url = format!("http://127.0.0.1:{}/ready", notifier.port);
+    testkit::wait_for(WAIT, "the notifier to be ready", || async {
+        reqwest::get(&url)
+            .await
+            .is_ok_and(|response| response.status() == 200)
+    })
+    .await;
+    let body: serde_json::Value = reqwest::get(&url)
+        .await
+        .expect("/ready answers")
+        .json()
+        .await
+        .expect("a JSON body");
+    assert_eq!(body["database"], "up");
+    assert_eq!(body["mongo"], "up");
+    assert_eq!(body["nats"], "up");
+    assert_eq!(body["smtp"], "down");
+    let health = reqwest::get(format!("http://127.0.0.1:{}/health", notifier.port))
+        .await
+        .expect("/health answers");
+    assert_eq!(health.status(), 200);
+    notifier.stop().await;
+    world.cleanup().await;
+}
