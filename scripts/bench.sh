@@ -13,12 +13,18 @@
 #            BENCH_PARTS=finance);
 #   auth     logins/s through the auth service at concurrency 8 against a
 #            bare argon2id verify loop, and token verification cost (not in
-#            the default set: BENCH_PARTS=auth).
+#            the default set: BENCH_PARTS=auth);
+#   notify   notifications end to end: bookings waiting in the stream, then
+#            the notifier drains them into a private maildev, against lettre
+#            sending the same emails straight to it and one-document
+#            MongoDB inserts (not in the default set: BENCH_PARTS=notify;
+#            needs maildev, installed by ensure_maildev).
 # Knobs: BENCH_PARTS, BENCH_SECONDS (10), BENCH_CONCURRENCY (8,32,64),
 # BENCH_SYNC_RATE (500), BENCH_SYNC_SAMPLE (10), BENCH_LISTING_CONCURRENCY (32),
 # BENCH_REBUILD_EVENTS (100000), BENCH_REBUILD_LAUNCHES (200),
 # BENCH_FINANCE_EVENTS (100000), BENCH_FINANCE_LAUNCHES (200),
-# FINANCE_BATCH_SIZE (1000, passed to projectors rebuild finance).
+# FINANCE_BATCH_SIZE (1000, passed to projectors rebuild finance),
+# BENCH_NOTIFY_BOOKINGS (2000), BENCH_NOTIFY_CONCURRENCY (8).
 # See docs/performance.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,6 +43,10 @@ for part in "${parts[@]}"; do
     sync | lag | listing) packages+=(command-api projectors query-api) ;;
     rebuild | finance) packages+=(projectors) ;;
     auth) packages+=(auth) ;;
+    notify)
+        packages+=(command-api projectors notifier)
+        ensure_maildev # installs it; the part starts a private one
+        ;;
     "") ;;
     *) packages+=(command-api projectors query-api auth) ;;
     esac
@@ -49,4 +59,5 @@ export COMMAND_API_BIN="$BIN_DIR/command-api"
 export PROJECTORS_BIN="$BIN_DIR/projectors"
 export QUERY_API_BIN="$BIN_DIR/query-api"
 export AUTH_BIN="$BIN_DIR/auth"
+export NOTIFIER_BIN="$BIN_DIR/notifier"
 exec "$BIN_DIR/bench"

@@ -37,6 +37,20 @@
 //!   with the same parameters on 8 blocking threads; and the cost of a token
 //!   verification per request, uncached and cached. Not in the default set.
 //!
+//! - `logship` ([`logship`]): the release command API's booking throughput
+//!   and latency at concurrency 32, alternately with log shipping to
+//!   MongoDB off and on (off, on, off, on: `LOGSHIP_ROUNDS` pairs), and the
+//!   logs shipped and dropped. Target: on at most 5% slower. Not in the
+//!   default set: `BENCH_PARTS=logship`.
+//!
+//! - `notify` ([`notify`]): notifications end to end — `BENCH_NOTIFY_BOOKINGS`
+//!   bookings (one email each) wait in the stream, then the release
+//!   notifier drains them into a private maildev: planned/s and emails/s
+//!   against the floors of lettre sending the same emails straight to that
+//!   maildev and of one-document `insert_many`s on MongoDB; and one
+//!   booking's 201 → email captured on the idle notifier. Not in the
+//!   default set: `BENCH_PARTS=notify`.
+//!
 //! Each part prints a markdown table; all tables are printed again at the
 //! end. Every part creates its own databases and streams and drops them when
 //! it ends. An unexpected HTTP status fails the run (non-zero exit).
@@ -55,6 +69,14 @@
 //!   same for the finance part.
 //! - `FINANCE_BATCH_SIZE` (1000): passed to `projectors rebuild finance`
 //!   (events per transaction).
+//! - `LOGSHIP_ROUNDS` (2): off/on pairs of the logship part.
+//! - `BENCH_NOTIFY_BOOKINGS` (2000), `BENCH_NOTIFY_CONCURRENCY` (8, the
+//!   notifier's `NOTIFIER_SEND_CONCURRENCY` and the SMTP floor's): the
+//!   notify part; it needs `MAILDEV_NODE` and `MAILDEV_JS` (`bench.sh`
+//!   exports them), uses and drops `astro_bench_notify`, the MongoDB
+//!   database `core_bench_notify` and the streams `BENCH_NOTIFY_EVENTS`
+//!   and `BENCH_NOTIFY_DEAD_LETTERS`, and runs its processes with
+//!   `LOG_SHIPPING=off`.
 //! - `BENCH_FINANCE_KEEP` (`false`): `true` keeps the finance part's
 //!   database after a successful run, to profile by hand (the next run
 //!   drops it first).
@@ -69,9 +91,12 @@
 //!   `BENCH_DEAD_LETTERS`.
 //! - `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`: the
 //!   auth part's argon2id parameters (the service's defaults when unset); it
-//!   uses and drops the MongoDB database `core_bench`.
+//!   uses and drops the MongoDB database `core_bench`. The logship part
+//!   uses and drops `core_bench_logs` (and the PostgreSQL database
+//!   `astro_bench_logship`).
 //! - `COMMAND_API_BIN`, `PROJECTORS_BIN`, `QUERY_API_BIN`, `AUTH_BIN`
-//!   (`target/release/<name>`): the release binaries to start.
+//!   (`target/release/<name>`), `NOTIFIER_BIN`: the release binaries to
+//!   start.
 
 use std::time::Instant;
 
@@ -85,6 +110,8 @@ mod auth;
 mod booking;
 mod finance;
 mod floor;
+mod logship;
+mod notify;
 mod rebuild;
 mod report;
 mod stack;
@@ -110,6 +137,10 @@ pub struct Parts {
     pub auth: bool,
     /// The rebuild of the finance projection.
     pub finance: bool,
+    /// Booking throughput with log shipping off and on.
+    pub logship: bool,
+    /// Notifications end to end against SMTP and MongoDB floors.
+    pub notify: bool,
 }
 
 impl std::fmt::Display for Parts {
@@ -121,6 +152,8 @@ impl std::fmt::Display for Parts {
             (self.rebuild, "rebuild"),
             (self.finance, "finance"),
             (self.auth, "auth"),
+            (self.logship, "logship"),
+            (self.notify, "notify"),
         ];
         let on: Vec<&str> = names
             .iter()
@@ -148,8 +181,10 @@ impl Parts {
                 "rebuild" => parts.rebuild = true,
                 "auth" => parts.auth = true,
                 "finance" => parts.finance = true,
+                "logship" => parts.logship = true,
+                "notify" => parts.notify = true,
                 other => bail!(
-                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild, finance, auth)"
+                    "BENCH_PARTS: unknown part `{other}` (known: booking, sync, lag, listing, rebuild, finance, auth, logship, notify)"
                 ),
             }
         }
@@ -283,6 +318,12 @@ async fn main() -> anyhow::Result<()> {
     if config.parts.auth {
         tables.push(auth::run(&config).await?);
     }
+    if config.parts.logship {
+        tables.push(logship::run(&config).await?);
+    }
+    if config.parts.notify {
+        tables.push(notify::run(&config).await?);
+    }
     println!();
     println!("# All figures");
     for table in tables {
@@ -381,6 +422,11 @@ mod tests {
         let parts = Parts::parse("finance").unwrap();
         assert!(parts.finance && !parts.rebuild && !parts.auth);
         assert!(!Parts::parse("sync").unwrap().finance);
+        let parts = Parts::parse("logship").unwrap();
+        assert!(parts.logship && !parts.booking);
+        assert!(!Parts::parse("booking,sync").unwrap().logship);
+        assert!(Parts::parse("notify").unwrap().notify);
+        assert!(!Parts::parse("booking,sync").unwrap().notify);
         assert_eq!(
             Parts::parse("finance,rebuild").unwrap().to_string(),
             "rebuild,finance"
