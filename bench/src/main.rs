@@ -38,10 +38,11 @@
 //!   verification per request, uncached and cached. Not in the default set.
 //!
 //! - `logship` ([`logship`]): the release command API's booking throughput
-//!   and latency at concurrency 32, alternately with log shipping to
-//!   MongoDB off and on (off, on, off, on: `LOGSHIP_ROUNDS` pairs), and the
-//!   logs shipped and dropped. Target: on at most 5% slower. Not in the
-//!   default set: `BENCH_PARTS=logship`.
+//!   and latency at concurrency 32, and its CPU per booking (also at a
+//!   fixed rate), with log shipping to MongoDB off, on, and on with MongoDB
+//!   down, in turn (`LOGSHIP_ROUNDS` rounds), and the logs shipped and
+//!   dropped. Target: on at most 5% slower. Not in the default set:
+//!   `BENCH_PARTS=logship`.
 //!
 //! - `notify` ([`notify`]): notifications end to end — `BENCH_NOTIFY_BOOKINGS`
 //!   bookings (one email each) wait in the stream, then the release
@@ -69,7 +70,9 @@
 //!   same for the finance part.
 //! - `FINANCE_BATCH_SIZE` (1000): passed to `projectors rebuild finance`
 //!   (events per transaction).
-//! - `LOGSHIP_ROUNDS` (2): off/on pairs of the logship part.
+//! - `LOGSHIP_ROUNDS` (2), `LOGSHIP_RATE` (800), `BENCH_LOGSHIP_MONGODB_URI`
+//!   (`MONGODB_URI`): the logship part's off/on/down rounds, the fixed rate
+//!   of its CPU measurement, and where its on runs ship.
 //! - `BENCH_NOTIFY_BOOKINGS` (2000), `BENCH_NOTIFY_CONCURRENCY` (8, the
 //!   notifier's `NOTIFIER_SEND_CONCURRENCY` and the SMTP floor's): the
 //!   notify part; it needs `MAILDEV_NODE` and `MAILDEV_JS` (`bench.sh`

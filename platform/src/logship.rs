@@ -411,13 +411,16 @@ impl fmt::Write for Bounded {
 }
 
 fn bounded_debug(value: &dyn fmt::Debug) -> String {
-    let mut text = Bounded(String::new());
+    let mut text = Bounded(String::with_capacity(48));
     let _ = write!(text, "{value:?}");
     text.0
 }
 
 fn bounded_str(value: &str) -> String {
-    let mut text = Bounded(String::new());
+    if value.len() <= MAX_VALUE_BYTES {
+        return value.to_owned();
+    }
+    let mut text = Bounded(String::with_capacity(MAX_VALUE_BYTES + 4));
     let _ = text.write_str(value);
     text.0
 }
@@ -586,6 +589,12 @@ where
         if ON_SHIPPER.with(Cell::get) {
             return;
         }
+        // A full buffer (MongoDB down or slower than the logs): the event
+        // would be dropped anyway, so it is not even captured.
+        if self.sender.capacity() == 0 {
+            DROPPED_BUFFER_FULL.inc();
+            return;
+        }
         let metadata = event.metadata();
         let mut message = String::new();
         let mut fields = Fields::with_capacity(metadata.fields().len().saturating_sub(1));
@@ -674,17 +683,63 @@ pub fn log_doc(entry: &Entry, service: &str, instance: &str) -> LogDoc {
     }
 }
 
-/// `doc` as it is inserted: with an `_id` given here, first, so that a
-/// retried insert of a partly written batch is recognised (duplicate key).
-fn raw_with_id(doc: &LogDoc) -> Result<RawDocumentBuf, bson::ser::Error> {
-    let body = bson::to_raw_document_buf(doc)?;
+/// [`log_doc`] as it is inserted, built straight into BSON (no
+/// intermediate document: this runs for every event shipped), with an `_id`
+/// given here, first, so that a retried insert of a partly written batch is
+/// recognised (duplicate key). The same shape as [`LogDoc`] (tested).
+pub fn raw_log_doc(entry: &Entry, service: &str, instance: &str) -> RawDocumentBuf {
     let mut raw = RawDocumentBuf::new();
-    raw.append("_id", ObjectId::new());
-    for element in body.iter() {
-        let (key, value) = element.map_err(<bson::ser::Error as serde::ser::Error>::custom)?;
-        raw.append_ref(key, value);
+    raw.append_ref("_id", ObjectId::new());
+    raw.append_ref("time", entry.time);
+    raw.append_ref("level", level_name(&entry.level));
+    raw.append_ref("service", service);
+    raw.append_ref("instance", instance);
+    raw.append_ref("target", entry.target.as_ref());
+    raw.append_ref("message", scrub_credentials(&entry.message).as_ref());
+    let mut fields = RawDocumentBuf::new();
+    let mut seen: Vec<&str> = Vec::with_capacity(16);
+    let mut lifted: [Option<&FieldValue>; 3] = [None; 3];
+    let all = entry
+        .fields
+        .iter()
+        .chain(entry.spans.iter().flat_map(|span| span.iter()));
+    for (name, value) in all {
+        let slot = match *name {
+            "request_id" => 0,
+            "correlation_id" => 1,
+            "user_id" => 2,
+            name if name.starts_with("log.") => continue,
+            name => {
+                if !seen.contains(&name) {
+                    seen.push(name);
+                    match value {
+                        FieldValue::Str(s) => {
+                            fields.append_ref(name, scrub_credentials(s).as_ref());
+                        }
+                        FieldValue::I64(n) => fields.append_ref(name, *n),
+                        FieldValue::U64(n) => match i64::try_from(*n) {
+                            Ok(n) => fields.append_ref(name, n),
+                            Err(_) => fields.append_ref(name, *n as f64),
+                        },
+                        FieldValue::F64(n) => fields.append_ref(name, *n),
+                        FieldValue::Bool(b) => fields.append_ref(name, *b),
+                    }
+                }
+                continue;
+            }
+        };
+        lifted[slot].get_or_insert(value);
     }
-    Ok(raw)
+    raw.append_ref("fields", &fields);
+    for (name, value) in ["request_id", "correlation_id", "user_id"]
+        .iter()
+        .zip(lifted)
+    {
+        if let Some(value) = value {
+            raw.append_ref(name, value.to_text().as_str());
+        }
+    }
+    raw
 }
 
 /// This process, as `host:pid` (the host name from the kernel, else
@@ -843,13 +898,8 @@ impl Shipper {
     /// the batch is full (unless a retry is pending), else after the flush
     /// interval.
     fn push(&mut self, entry: &Entry) {
-        match raw_with_id(&log_doc(entry, &self.service, &self.instance)) {
-            Ok(raw) => self.batch.push(raw),
-            Err(_) => {
-                DROPPED_REJECTED.inc();
-                BUFFERED.dec();
-            }
-        }
+        self.batch
+            .push(raw_log_doc(entry, &self.service, &self.instance));
         let now = tokio::time::Instant::now();
         if self.send_at.is_none() && !self.batch.is_empty() {
             self.send_at = Some(now + self.settings.flush_interval);
@@ -1403,13 +1453,32 @@ mod tests {
     }
 
     #[test]
-    fn a_document_is_shipped_with_an_id_first_and_the_shape_of_log_doc() {
-        let doc = log_doc(&entry(vec![], vec![]), "s", "i");
-        let raw = raw_with_id(&doc).unwrap();
-        let first = raw.iter().next().unwrap().unwrap();
-        assert_eq!(first.0, "_id");
-        let back: LogDoc = bson::from_slice(raw.as_bytes()).unwrap();
-        assert_eq!(back, doc);
+    fn a_document_is_shipped_with_an_id_first_and_exactly_the_shape_of_log_doc() {
+        let http: Fields = vec![
+            ("method", FieldValue::Str("POST".into())),
+            ("request_id", FieldValue::Str("r-1".into())),
+            ("correlation_id", FieldValue::Str("c-1".into())),
+            ("user_id", FieldValue::Str("u-1".into())),
+            ("attempt", FieldValue::U64(u64::MAX)),
+        ];
+        let event: Fields = vec![
+            ("status", FieldValue::U64(201)),
+            ("method", FieldValue::Str("GET".into())),
+            ("log.line", FieldValue::U64(3)),
+            ("url", FieldValue::Str("postgres://a:b@h/db".into())),
+            ("elapsed_ms", FieldValue::F64(1.5)),
+            ("ok", FieldValue::Bool(false)),
+            ("delta", FieldValue::I64(-3)),
+        ];
+        for e in [entry(vec![], vec![]), entry(event, vec![http])] {
+            let raw = raw_log_doc(&e, "s", "i");
+            let first = raw.iter().next().unwrap().unwrap();
+            assert_eq!(first.0, "_id");
+            let mut shipped = bson::Document::try_from(raw.as_ref()).unwrap();
+            shipped.remove("_id");
+            let expected = bson::to_document(&log_doc(&e, "s", "i")).unwrap();
+            assert_eq!(shipped, expected, "same fields, same order, same types");
+        }
     }
 
     #[test]
