@@ -45,6 +45,8 @@ async fn start(database_url: &str, public_key_hex: &str, client: &reqwest::Clien
         .env("COMMAND_API_ADDR", format!("127.0.0.1:{port}"))
         .env("AUTH_PUBLIC_KEY", public_key_hex)
         .env("RUST_LOG", "warn")
+        // Not into the development core.logs.
+        .env("LOG_SHIPPING", "off")
         .env("HTTP_WORKERS", "2")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -309,6 +309,8 @@ impl World {
             .env("RELAY_POLL_INTERVAL_MS", "50")
             .env("RELAY_MAX_BACKOFF_MS", "500")
             .env("RUST_LOG", "warn")
+            // Not into the development core.logs.
+            .env("LOG_SHIPPING", "off")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
