@@ -19,14 +19,14 @@ use bson::DateTime as BsonDateTime;
 use events::Envelope;
 use futures::StreamExt;
 use read_models::core_db::{notification_id, NotificationDoc, NotificationStatus};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::context::{Context, ContextError};
 use crate::metrics::NotifierMetrics;
 use crate::plan::{self, LaunchFacts};
-use crate::store::NotificationStore;
+use crate::store::{Fresh, NotificationStore};
 use crate::templates::Templates;
 
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
@@ -58,7 +58,7 @@ pub struct Planner {
     store: NotificationStore,
     templates: Templates,
     config: ConsumerConfig,
-    wake: Arc<Notify>,
+    fresh: Arc<Fresh>,
     metrics: NotifierMetrics,
 }
 
@@ -71,14 +71,14 @@ enum Outcome {
 }
 
 impl Planner {
-    /// A planner; `wake` is notified when new notifications are stored.
+    /// A planner; the ids of the notifications it stores go to `fresh`.
     pub fn new(
         jetstream: jetstream::Context,
         context: Context,
         store: NotificationStore,
         templates: Templates,
         config: ConsumerConfig,
-        wake: Arc<Notify>,
+        fresh: Arc<Fresh>,
         metrics: NotifierMetrics,
     ) -> Self {
         Self {
@@ -87,7 +87,7 @@ impl Planner {
             store,
             templates,
             config,
-            wake,
+            fresh,
             metrics,
         }
     }
@@ -200,7 +200,6 @@ impl Planner {
                     .inc_by(new as u64);
                 if new > 0 {
                     tracing::info!(notifications = new, "notifications planned");
-                    self.wake.notify_one();
                 }
                 AckKind::Ack
             }
@@ -302,6 +301,9 @@ impl Planner {
         match self.store.insert_planned(&docs).await {
             Ok(new) => {
                 self.context.remember(after);
+                if new > 0 {
+                    self.fresh.push(docs.into_iter().map(|doc| doc.id));
+                }
                 Outcome::Planned(new)
             }
             Err(error) => Outcome::Retry(format!("storing the notifications failed: {error}")),

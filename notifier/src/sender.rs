@@ -18,13 +18,13 @@ use async_nats::jetstream;
 use async_nats::HeaderMap;
 use bson::DateTime as BsonDateTime;
 use read_models::core_db::{NotificationDoc, NotificationStatus};
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
-use crate::store::{add, after_failure, AfterFailure, NotificationStore};
+use crate::store::{add, after_failure, AfterFailure, Fresh, NotificationStore};
 
 /// What the sender is configured with.
 #[derive(Debug, Clone)]
@@ -53,18 +53,18 @@ pub struct Sender {
     mailer: Mailer,
     jetstream: jetstream::Context,
     config: SenderConfig,
-    wake: Arc<Notify>,
+    fresh: Arc<Fresh>,
     metrics: NotifierMetrics,
 }
 
 impl Sender {
-    /// A sender; `wake` tells it new notifications are due.
+    /// A sender; `fresh` hands it the ids of new notifications.
     pub fn new(
         store: NotificationStore,
         mailer: Mailer,
         jetstream: jetstream::Context,
         config: SenderConfig,
-        wake: Arc<Notify>,
+        fresh: Arc<Fresh>,
         metrics: NotifierMetrics,
     ) -> Self {
         Self {
@@ -72,7 +72,7 @@ impl Sender {
             mailer,
             jetstream,
             config,
-            wake,
+            fresh,
             metrics,
         }
     }
@@ -90,9 +90,10 @@ impl Sender {
             };
             // Reap finished sends so the set does not grow.
             while in_flight.try_join_next().is_some() {}
+            let fresh = self.fresh.pop();
             match self
                 .store
-                .claim_due(BsonDateTime::now(), self.config.lease)
+                .claim_due(fresh.as_deref(), BsonDateTime::now(), self.config.lease)
                 .await
             {
                 Ok(Some(doc)) => {
@@ -112,13 +113,15 @@ impl Sender {
                         .instrument(span),
                     );
                 }
+                // Already taken (another replica, a redelivery) or not due.
+                Ok(None) if fresh.is_some() => drop(permit),
                 Ok(None) => {
                     drop(permit);
                     if let Ok(backlog) = self.store.backlog().await {
                         self.metrics.backlog.set(backlog as i64);
                     }
                     tokio::select! {
-                        () = self.wake.notified() => {}
+                        () = self.fresh.notified() => {}
                         () = tokio::time::sleep(self.config.poll_interval) => {}
                         _ = shutdown.changed() => {}
                     }

@@ -15,7 +15,7 @@ use async_nats::jetstream;
 use platform::metrics::Metrics;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use crate::consumer::{ConsumerConfig, Planner};
 use crate::context::Context;
@@ -23,7 +23,7 @@ use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
 use crate::sender::{Sender, SenderConfig};
 use crate::settings::Settings;
-use crate::store::NotificationStore;
+use crate::store::{Fresh, NotificationStore};
 use crate::templates::Templates;
 
 /// What the HTTP handlers share.
@@ -89,7 +89,7 @@ impl Application {
         .map_err(|reason| anyhow::anyhow!("SMTP_URL or SMTP_FROM: {reason}"))?;
         let metrics = Metrics::new("notifier");
         let notifier_metrics = NotifierMetrics::register(&metrics);
-        let wake = Arc::new(Notify::new());
+        let fresh = Arc::new(Fresh::default());
         let context = Arc::new(Context::new(pool.clone(), settings.context_cache_size));
         let planner = Planner::new(
             jetstream.clone(),
@@ -110,7 +110,7 @@ impl Application {
                 profile_wait: settings.profile_wait,
                 max_backoff: Duration::from_secs(30),
             },
-            Arc::clone(&wake),
+            Arc::clone(&fresh),
             notifier_metrics.clone(),
         );
         let sender = Arc::new(Sender::new(
@@ -127,7 +127,7 @@ impl Application {
                 dead_letter_prefix: settings.dead_letter_prefix(),
                 shutdown_grace: Duration::from_secs(settings.shutdown_timeout_secs),
             },
-            wake,
+            fresh,
             notifier_metrics,
         ));
         let dead_letters = jetstream::stream::Config {

@@ -96,15 +96,18 @@ impl NotificationStore {
         }
     }
 
-    /// Takes the next due notification (pending or failed, its time come,
-    /// nobody holding it) and holds it until `now + lease`.
+    /// Takes a due notification (pending or failed, its time come, nobody
+    /// holding it) and holds it until `now + lease`: the one with `id` when
+    /// given (a point lookup), else the most overdue (a query over the
+    /// queue).
     pub async fn claim_due(
         &self,
+        id: Option<&str>,
         now: BsonDateTime,
         lease: Duration,
     ) -> mongodb::error::Result<Option<NotificationDoc>> {
         let until = add(now, lease);
-        let filter = doc! {
+        let mut filter = doc! {
             "status": { "$in": [NotificationStatus::Pending.as_str(), NotificationStatus::Failed.as_str()] },
             "next_attempt_at": { "$lte": now },
             "$or": [
@@ -113,6 +116,9 @@ impl NotificationStore {
                 { "locked_until": { "$lte": now } },
             ],
         };
+        if let Some(id) = id {
+            filter.insert("_id", id);
+        }
         let options = FindOneAndUpdateOptions::builder()
             .sort(doc! { "next_attempt_at": 1 })
             .return_document(ReturnDocument::After)
@@ -213,6 +219,51 @@ impl NotificationStore {
     }
 }
 
+/// The ids of notifications the planner has just stored, handed to the
+/// sender in-process so that it claims each by its id (a point lookup)
+/// instead of querying the queue for every email; the periodic query still
+/// finds everything else (retries, re-queues, other replicas' work, ids
+/// that did not fit here).
+#[derive(Default)]
+pub struct Fresh {
+    ids: std::sync::Mutex<std::collections::VecDeque<String>>,
+    wake: tokio::sync::Notify,
+}
+
+/// The most ids [`Fresh`] holds; beyond, the periodic query finds them.
+const FRESH_CAPACITY: usize = 10_000;
+
+impl Fresh {
+    /// Hands `ids` over and wakes the sender.
+    pub fn push(&self, ids: impl IntoIterator<Item = String>) {
+        {
+            let mut queue = self
+                .ids
+                .lock()
+                .expect("the fresh ids' lock is never poisoned");
+            for id in ids {
+                if queue.len() < FRESH_CAPACITY {
+                    queue.push_back(id);
+                }
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    /// The oldest id handed over, if any.
+    pub fn pop(&self) -> Option<String> {
+        self.ids
+            .lock()
+            .expect("the fresh ids' lock is never poisoned")
+            .pop_front()
+    }
+
+    /// Waits until ids are handed over.
+    pub async fn notified(&self) {
+        self.wake.notified().await;
+    }
+}
+
 /// `at + by`.
 pub fn add(at: BsonDateTime, by: Duration) -> BsonDateTime {
     BsonDateTime::from_millis(at.timestamp_millis().saturating_add(by.as_millis() as i64))
@@ -249,6 +300,21 @@ mod tests {
     #[test]
     fn a_permanent_refusal_is_dead_at_once() {
         assert_eq!(after_failure(1, 10, true, BASE, MAX), AfterFailure::Dead);
+    }
+
+    #[test]
+    fn fresh_ids_come_out_in_order_and_are_bounded() {
+        let fresh = Fresh::default();
+        fresh.push(["a".to_owned(), "b".to_owned()]);
+        assert_eq!(fresh.pop().as_deref(), Some("a"));
+        assert_eq!(fresh.pop().as_deref(), Some("b"));
+        assert_eq!(fresh.pop(), None);
+        fresh.push((0..FRESH_CAPACITY + 5).map(|i| i.to_string()));
+        let mut count = 0;
+        while fresh.pop().is_some() {
+            count += 1;
+        }
+        assert_eq!(count, FRESH_CAPACITY);
     }
 
     #[test]
