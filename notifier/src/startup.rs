@@ -215,7 +215,7 @@ impl Application {
         };
         let mut stopped = stop.subscribe();
         tokio::select! {
-            () = termination() => tracing::info!("termination signal received"),
+            () = platform::shutdown::termination() => tracing::info!("termination signal received"),
             _ = stopped.wait_for(|stop| *stop) => {}
         }
         stop.send_replace(true);
@@ -272,26 +272,6 @@ async fn prepare(
             _ = shutdown.changed() => {}
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));
-    }
-}
-
-async fn termination() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod revocation;
+pub mod shutdown;
 pub mod telemetry;
 
 pub use auth::{Department, Principal, Role, TokenIssuer, TokenVerifier};
