@@ -1,7 +1,7 @@
 //! The notifications (`core.notifications`, one
 //! [`read_models::core_db::NotificationDoc`] per email, written by the
 //! notifier): filters and pages, one notification, the summary, and the
-//! re-queue of a dead (or failed) one.
+//! re-queue of a dead (or failed) one, or of every one matching a filter.
 
 use bson::{doc, Bson, DateTime as BsonDateTime, Document};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
@@ -266,16 +266,7 @@ pub async fn requeue(
                 "status": { "$in": retryable.to_vec() },
                 "locked_until": { "$not": { "$gt": now } },
             },
-            doc! {
-                "$set": {
-                    "status": NotificationStatus::Pending.as_str(),
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "updated_at": now,
-                },
-                "$unset": { "locked_until": "" },
-                "$inc": { "requeued": 1 },
-            },
+            requeue_update(now),
         )
         .return_document(ReturnDocument::Before)
         .await?;
@@ -295,6 +286,37 @@ pub async fn requeue(
             Some(found) => Ok(Requeue::NotRetryable(Box::new(found))),
             None => Ok(Requeue::Unknown),
         },
+    }
+}
+
+/// Re-queues every notification matching `filter` (whose statuses are
+/// `dead` or `failed`) that no sender holds, in one `updateMany` with the
+/// same change as [`requeue`]; how many it changed.
+pub async fn requeue_many(
+    notifications: &Collection<Document>,
+    filter: &NotificationFilter,
+    now: DateTime<Utc>,
+) -> Result<u64, ReadError> {
+    let now = BsonDateTime::from_chrono(now);
+    let mut query = filter.to_document();
+    query.insert("locked_until", doc! { "$not": { "$gt": now } });
+    let result = notifications
+        .update_many(query, requeue_update(now))
+        .await?;
+    Ok(result.modified_count)
+}
+
+/// The change a re-queue makes.
+fn requeue_update(now: BsonDateTime) -> Document {
+    doc! {
+        "$set": {
+            "status": NotificationStatus::Pending.as_str(),
+            "attempts": 0,
+            "next_attempt_at": now,
+            "updated_at": now,
+        },
+        "$unset": { "locked_until": "" },
+        "$inc": { "requeued": 1 },
     }
 }
 

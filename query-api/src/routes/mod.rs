@@ -29,10 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/ops/notifications",
                     web::get().to(ops::notifications::list),
                 )
-                // Before `{id}`, which would match `summary` too.
+                // Before `{id}`, which would match `summary` and `retry` too.
                 .route(
                     "/ops/notifications/summary",
                     web::get().to(ops::notifications::summary),
+                )
+                .route(
+                    "/ops/notifications/retry",
+                    web::post().to(ops::notifications::retry_many),
                 )
                 .route(
                     "/ops/notifications/{id}",

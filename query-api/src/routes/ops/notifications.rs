@@ -1,6 +1,6 @@
 //! `GET /v1/ops/notifications`, `GET /v1/ops/notifications/summary`,
-//! `GET /v1/ops/notifications/{id}` and
-//! `POST /v1/ops/notifications/{id}/retry`.
+//! `GET /v1/ops/notifications/{id}`, `POST /v1/ops/notifications/{id}/retry`
+//! and `POST /v1/ops/notifications/retry`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -105,26 +105,7 @@ pub async fn list(
 ) -> Result<HttpResponse, Problem> {
     require_it(&principal)?;
     let mut errors = Errors::default();
-    let mut statuses = Vec::new();
-    if let Some(raw) = params.status.as_deref() {
-        for item in raw.split(',').filter(|i| !i.trim().is_empty()) {
-            if let Some(status) = errors.choice("status", Some(item), &STATUSES) {
-                statuses.push(status);
-            }
-        }
-        if statuses.is_empty() && !raw.split(',').any(|i| !i.trim().is_empty()) {
-            errors.add(
-                "status",
-                "invalid",
-                "must be one of pending, sent, failed, dead",
-            );
-        }
-    }
-    let recipient =
-        text(&mut errors, "recipient", params.recipient.as_deref(), 320).map(|r| r.to_lowercase());
-    let booking_id = errors.uuid("booking_id", params.booking_id.as_deref());
-    let event_id = errors.uuid("event_id", params.event_id.as_deref());
-    let (from, to) = time_range(&mut errors, params.from.as_deref(), params.to.as_deref());
+    let filter = parse_filter(&mut errors, &params, &STATUSES);
     let bodies = match params.include.as_deref().map(str::trim) {
         None | Some("") => false,
         Some("body") => true,
@@ -134,15 +115,7 @@ pub async fn list(
         }
     };
     let paging = errors.paging(paging.page.as_deref(), paging.page_size.as_deref());
-    errors.finish(())?;
-    let filter = NotificationFilter {
-        statuses,
-        recipient,
-        booking_id,
-        event_id,
-        from,
-        to,
-    };
+    let filter = errors.finish(filter)?;
     let (items, total) = notifications::page(&state.ops.notifications, &filter, paging, bodies)
         .await
         .map_err(|e| read_problem(&e))?;
@@ -152,6 +125,102 @@ pub async fn list(
         page_size: paging.page_size,
         total,
     }))
+}
+
+/// The filters of `params` (but `include`), the statuses among `allowed`;
+/// each invalid one is added to `errors`.
+fn parse_filter(
+    errors: &mut Errors,
+    params: &NotificationParams,
+    allowed: &[(&str, NotificationStatus)],
+) -> NotificationFilter {
+    let mut statuses = Vec::new();
+    if let Some(raw) = params.status.as_deref() {
+        let items: Vec<&str> = raw.split(',').filter(|i| !i.trim().is_empty()).collect();
+        for item in &items {
+            if let Some(status) = errors.choice("status", Some(item), allowed) {
+                statuses.push(status);
+            }
+        }
+        if items.is_empty() {
+            let names: Vec<&str> = allowed.iter().map(|(name, _)| *name).collect();
+            errors.add(
+                "status",
+                "invalid",
+                format!("must be one of {}", names.join(", ")),
+            );
+        }
+    }
+    let recipient =
+        text(errors, "recipient", params.recipient.as_deref(), 320).map(|r| r.to_lowercase());
+    let booking_id = errors.uuid("booking_id", params.booking_id.as_deref());
+    let event_id = errors.uuid("event_id", params.event_id.as_deref());
+    let (from, to) = time_range(errors, params.from.as_deref(), params.to.as_deref());
+    NotificationFilter {
+        statuses,
+        recipient,
+        booking_id,
+        event_id,
+        from,
+        to,
+    }
+}
+
+/// What a bulk re-queue did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Requeued {
+    /// Notifications re-queued (now `pending`).
+    pub requeued: u64,
+}
+
+const RETRYABLE: [(&str, NotificationStatus); 2] = [
+    ("dead", NotificationStatus::Dead),
+    ("failed", NotificationStatus::Failed),
+];
+
+/// Re-queues at once every `dead` notification matching the filters —
+/// the same query parameters as `GET /v1/ops/notifications`, so what that
+/// lists is what this re-queues (e.g. every one that died during an SMTP
+/// outage: `?status=dead&from=…&to=…`). `status` may be `dead` (the
+/// default), `failed` (to retry now rather than after the backoff) or both;
+/// `include` is not accepted. Each matching notification that no sender
+/// holds changes as with the re-queue of one (`pending`, `attempts: 0`, due
+/// now, `requeued` + 1). Answers how many were re-queued (0 when none
+/// matched).
+#[utoipa::path(post, path = "/v1/ops/notifications/retry", tag = "it", operation_id = "retry_notifications",
+    security(("bearer" = [])),
+    params(NotificationParams),
+    responses(
+        (status = 200, body = Requeued),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not an IT employee"),
+        (status = 422, description = "Invalid parameters, each named in `errors` (a status other than dead or failed, `include`)"),
+        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+pub async fn retry_many(
+    Authenticated(principal): Authenticated,
+    params: web::Query<NotificationParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let mut errors = Errors::default();
+    let mut filter = parse_filter(&mut errors, &params, &RETRYABLE);
+    if params.include.is_some() {
+        errors.add("include", "invalid", "is not accepted here");
+    }
+    errors.finish(())?;
+    if filter.statuses.is_empty() {
+        filter.statuses.push(NotificationStatus::Dead);
+    }
+    let requeued = notifications::requeue_many(&state.ops.notifications, &filter, Utc::now())
+        .await
+        .map_err(|e| read_problem(&e))?;
+    tracing::info!(
+        it_user = %principal.user_id,
+        filter = %filter.to_document(),
+        requeued,
+        "notifications re-queued by IT"
+    );
+    Ok(no_store().json(Requeued { requeued }))
 }
 
 /// One notification, with its email's `text` and `html`.

@@ -5,7 +5,7 @@ use platform::{Department, Role};
 use super::spawn_ops_app;
 use crate::helpers::OPERATIONS;
 
-const ENDPOINTS: [(&str, &str); 8] = [
+const ENDPOINTS: [(&str, &str); 9] = [
     ("GET", "/v1/ops/logs"),
     ("GET", "/v1/ops/logs?follow=true"),
     ("GET", "/v1/ops/notifications"),
@@ -18,6 +18,7 @@ const ENDPOINTS: [(&str, &str); 8] = [
         "POST",
         "/v1/ops/notifications/0193a0d6-0000-7000-8000-000000000001/retry",
     ),
+    ("POST", "/v1/ops/notifications/retry?status=dead"),
     ("GET", "/v1/ops/events"),
     ("GET", "/v1/ops/status"),
 ];
@@ -155,6 +156,20 @@ async fn openapi_describes_every_ops_endpoint_with_its_parameters_and_schemas() 
         parameters("post", "/v1/ops/notifications/{id}/retry"),
         ["id"]
     );
+    let retry_many = parameters("post", "/v1/ops/notifications/retry");
+    for name in [
+        "status",
+        "recipient",
+        "booking_id",
+        "event_id",
+        "from",
+        "to",
+    ] {
+        assert!(
+            retry_many.iter().any(|p| p == name),
+            "retry: {name} missing"
+        );
+    }
     let events = parameters("get", "/v1/ops/events");
     for name in [
         "aggregate_type",

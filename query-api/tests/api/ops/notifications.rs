@@ -1,5 +1,6 @@
-//! `GET /v1/ops/notifications`, its summary, one notification, and
-//! `POST /v1/ops/notifications/{id}/retry`.
+//! `GET /v1/ops/notifications`, its summary, one notification,
+//! `POST /v1/ops/notifications/{id}/retry` and the bulk
+//! `POST /v1/ops/notifications/retry`.
 
 use read_models::core_db::{NotificationDoc, NotificationStatus};
 
@@ -340,4 +341,94 @@ async fn bad_notification_parameters_are_422_naming_each() {
     ops.get(&format!("/v1/ops/notifications?recipient={recipient}"))
         .await
         .assert_invalid_field("recipient");
+}
+
+#[tokio::test]
+async fn every_dead_notification_a_filter_matches_is_requeued_at_once() {
+    let ops = spawn_ops_app().await;
+    // Died in the outage (two to ann, one to ben), one before it, one held
+    // by a sender, one failed, one sent.
+    let mut outage = vec![
+        notification("ann@example.com", Dead, ago(600)),
+        notification("ann@example.com", Dead, ago(500)),
+        notification("ben@example.com", Dead, ago(400)),
+    ];
+    for dead in &mut outage {
+        dead.attempts = 10;
+        dead.last_error = Some("421 service not available".into());
+    }
+    let earlier = notification("ann@example.com", Dead, ago(7_200));
+    let mut held = notification("cid@example.com", Dead, ago(450));
+    held.locked_until = Some(bson_time(ago(-30)));
+    let failed = notification("dan@example.com", Failed, ago(450));
+    let sent = notification("eve@example.com", Sent, ago(450));
+    let mut all = outage.clone();
+    all.extend([earlier.clone(), held.clone(), failed.clone(), sent.clone()]);
+    ops.notifications(&all).await;
+    let from = ago(3_600).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let path = |query: &str| format!("/v1/ops/notifications/retry?from={from}{query}");
+
+    // One recipient first, then every dead one since the outage began
+    // (the status defaults to dead).
+    let ann = ops
+        .post(
+            &path("&status=dead&recipient=ANN@example.com"),
+            Some(&ops.it),
+        )
+        .await;
+    let rest = ops.post(&path(""), Some(&ops.it)).await;
+
+    ann.assert_status(200);
+    assert_eq!(ann.json["requeued"], 2);
+    rest.assert_status(200);
+    assert_eq!(rest.json["requeued"], 1, "ben's; ann's are pending now");
+    for dead in &outage {
+        let stored = ops.stored(&dead.id).await;
+        assert_eq!(
+            (stored.status, stored.attempts, stored.requeued),
+            (Pending, 0, 1)
+        );
+        assert!(stored.locked_until.is_none());
+        assert_eq!(
+            stored.last_error.as_deref(),
+            Some("421 service not available")
+        );
+    }
+    assert_eq!(ops.stored(&earlier.id).await.status, Dead, "before `from`");
+    assert_eq!(ops.stored(&held.id).await.status, Dead, "a sender holds it");
+    assert_eq!(ops.stored(&failed.id).await.status, Failed, "not asked for");
+    assert_eq!(ops.stored(&sent.id).await.status, Sent);
+
+    // Failed ones only when asked for; nothing left to re-queue after.
+    let failed_now = ops.post(&path("&status=failed"), Some(&ops.it)).await;
+    assert_eq!(failed_now.json["requeued"], 1);
+    assert_eq!(ops.stored(&failed.id).await.status, Pending);
+    let none = ops.post(&path("&status=dead,failed"), Some(&ops.it)).await;
+    none.assert_status(200);
+    assert_eq!(none.json["requeued"], 0);
+}
+
+#[tokio::test]
+async fn a_bulk_requeue_with_bad_parameters_is_422_and_changes_nothing() {
+    let ops = spawn_ops_app().await;
+    let dead = notification("ann@example.com", Dead, ago(60));
+    ops.notifications(std::slice::from_ref(&dead)).await;
+
+    for (query, field) in [
+        ("status=sent", "status"),
+        ("status=dead,pending", "status"),
+        ("status=", "status"),
+        ("include=body", "include"),
+        ("booking_id=123", "booking_id"),
+        ("from=soon", "from"),
+        ("from=2026-11-26&to=2026-11-25", "to"),
+    ] {
+        ops.post(
+            &format!("/v1/ops/notifications/retry?{query}"),
+            Some(&ops.it),
+        )
+        .await
+        .assert_invalid_field(field);
+    }
+    assert_eq!(ops.stored(&dead.id).await.status, Dead);
 }
