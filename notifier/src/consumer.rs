@@ -2,6 +2,13 @@
 //! turns each event into notification documents in `core.notifications`
 //! (rendered, `pending`), then acknowledges it.
 //!
+//! Events are taken in chunks of whatever the pull has ready (up to
+//! `NOTIFIER_PLAN_BATCH`): each event is planned on its own (its launch's
+//! history and its holders' addresses), then the whole chunk's
+//! notifications are stored with one `insert_many` and its events
+//! acknowledged. Under load chunks grow, so the round trips to MongoDB do
+//! not grow with the events.
+//!
 //! Nothing is lost: an event is acknowledged only after its notifications
 //! are stored; a crash before that redelivers it, and the deterministic ids
 //! make the second planning a no-op. A database that does not answer, or a
@@ -49,6 +56,8 @@ pub struct ConsumerConfig {
     pub profile_wait: Duration,
     /// The longest nack delay.
     pub max_backoff: Duration,
+    /// The most events planned and stored together.
+    pub batch_size: usize,
 }
 
 /// The running planner.
@@ -62,12 +71,30 @@ pub struct Planner {
     metrics: NotifierMetrics,
 }
 
-/// How handling one event ended.
+/// How planning one event ended.
 enum Outcome {
-    Planned(usize),
+    /// Its notifications (maybe none), to be stored with the chunk's.
+    Planned(Vec<NotificationDoc>),
+    /// Nothing to store.
+    Settled(Settled),
+}
+
+/// How handling one event ended, which says how it is acknowledged.
+enum Settled {
+    /// Its notifications are stored, this many of them new.
+    Stored(usize),
+    /// It notifies nobody.
     Ignored,
+    /// Not now: nacked, delivered again later.
     Retry(String),
+    /// It never will be readable: terminated.
     Unreadable(String),
+}
+
+impl From<Settled> for Outcome {
+    fn from(settled: Settled) -> Self {
+        Self::Settled(settled)
+    }
 }
 
 impl Planner {
@@ -128,7 +155,7 @@ impl Planner {
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = INITIAL_BACKOFF;
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
-            let mut messages = match self.prepare().await {
+            let messages = match self.prepare().await {
                 Ok(messages) => {
                     backoff = INITIAL_BACKOFF;
                     messages
@@ -143,31 +170,88 @@ impl Planner {
                     continue;
                 }
             };
+            let mut chunks = messages.ready_chunks(self.config.batch_size.max(1));
             loop {
-                tokio::select! {
+                let chunk = tokio::select! {
                     _ = shutdown.changed() => break,
-                    next = messages.next() => match next {
-                        Some(Ok(message)) => self.handle(message).await,
-                        Some(Err(error)) => {
-                            tracing::warn!(%error, "notifier: consuming failed; resubscribing");
-                            break;
-                        }
-                        None => break,
-                    },
+                    chunk = chunks.next() => chunk,
+                };
+                let Some(chunk) = chunk else { break };
+                let mut received = Vec::with_capacity(chunk.len());
+                let mut failed = None;
+                for message in chunk {
+                    match message {
+                        Ok(message) => received.push(message),
+                        Err(error) => failed = Some(error),
+                    }
+                }
+                self.handle(received).await;
+                if let Some(error) = failed {
+                    tracing::warn!(%error, "notifier: consuming failed; resubscribing");
+                    break;
                 }
             }
         }
     }
 
-    async fn handle(&self, message: Message) {
-        let info = message
-            .info()
-            .ok()
-            .map(|i| (i.delivered, i.published.unix_timestamp()));
-        let (delivered, published) = info.unwrap_or((1, chrono::Utc::now().timestamp()));
+    /// Plans a chunk of events, stores all their notifications at once,
+    /// then acknowledges each event (or nacks it, to be tried again).
+    async fn handle(&self, messages: Vec<Message>) {
+        let mut planned = Vec::with_capacity(messages.len());
+        for message in messages {
+            let (span, outcome) = self.plan_message(&message).await;
+            planned.push((message, span, outcome));
+        }
+        let docs: Vec<&NotificationDoc> = planned
+            .iter()
+            .flat_map(|(_, _, outcome)| match outcome {
+                Outcome::Planned(docs) => docs.as_slice(),
+                _ => &[],
+            })
+            .collect();
+        let stored = if docs.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.store.insert_planned(docs.iter().copied()).await
+        };
+        let mut new_flags = match &stored {
+            Ok(new) => new.iter().copied(),
+            Err(_) => Default::default(),
+        };
+        if let Ok(new) = &stored {
+            let fresh: Vec<String> = docs
+                .iter()
+                .zip(new)
+                .filter(|(_, new)| **new)
+                .map(|(doc, _)| doc.id.clone())
+                .collect();
+            if !fresh.is_empty() {
+                self.fresh.push(fresh);
+            }
+        }
+        for (message, span, outcome) in planned {
+            let settled = match (outcome, &stored) {
+                (Outcome::Planned(docs), Ok(_)) => {
+                    Settled::Stored(new_flags.by_ref().take(docs.len()).filter(|n| *n).count())
+                }
+                (Outcome::Planned(_), Err(error)) => {
+                    Settled::Retry(format!("storing the notifications failed: {error}"))
+                }
+                (Outcome::Settled(settled), _) => settled,
+            };
+            self.finish(message, settled).instrument(span).await;
+        }
+    }
+
+    /// Decodes and plans one event, in a span naming it.
+    async fn plan_message(&self, message: &Message) -> (tracing::Span, Outcome) {
+        let published = message.info().map_or_else(
+            |_| chrono::Utc::now().timestamp(),
+            |i| i.published.unix_timestamp(),
+        );
         let envelope: Result<Envelope<serde_json::Value>, _> =
             serde_json::from_slice(&message.payload);
-        let (span, outcome) = match envelope {
+        match envelope {
             Ok(envelope) => {
                 let span = tracing::info_span!(
                     "event",
@@ -187,12 +271,16 @@ impl Planner {
             }
             Err(error) => (
                 tracing::info_span!("event"),
-                Outcome::Unreadable(format!("unreadable envelope: {error}")),
+                Settled::Unreadable(format!("unreadable envelope: {error}")).into(),
             ),
-        };
-        let _entered = span.enter();
-        let kind = match outcome {
-            Outcome::Planned(new) => {
+        }
+    }
+
+    /// Counts, logs and acknowledges one event as its outcome says.
+    async fn finish(&self, message: Message, settled: Settled) {
+        let delivered = message.info().map_or(1, |i| i.delivered);
+        let kind = match settled {
+            Settled::Stored(new) => {
                 self.metrics.events.with_label_values(&["planned"]).inc();
                 self.metrics
                     .notifications
@@ -203,11 +291,11 @@ impl Planner {
                 }
                 AckKind::Ack
             }
-            Outcome::Ignored => {
+            Settled::Ignored => {
                 self.metrics.events.with_label_values(&["ignored"]).inc();
                 AckKind::Ack
             }
-            Outcome::Retry(reason) => {
+            Settled::Retry(reason) => {
                 tracing::warn!(
                     reason,
                     delivered,
@@ -216,7 +304,7 @@ impl Planner {
                 self.metrics.events.with_label_values(&["retried"]).inc();
                 AckKind::Nak(Some(self.delay(delivered)))
             }
-            Outcome::Unreadable(reason) => {
+            Settled::Unreadable(reason) => {
                 tracing::error!(reason, subject = %message.subject, delivered,
                     "notifier: an unreadable event is dropped (terminated); nobody is told about it");
                 self.metrics.events.with_label_values(&["unreadable"]).inc();
@@ -230,31 +318,31 @@ impl Planner {
 
     async fn plan(&self, envelope: Envelope<serde_json::Value>, waited_long: bool) -> Outcome {
         if envelope.aggregate_type != "Launch" {
-            return Outcome::Ignored;
+            return Settled::Ignored.into();
         }
         let envelope = match projectors::source::decode_launch(envelope) {
             Ok(envelope) => envelope,
-            Err(error) => return Outcome::Unreadable(error.to_string()),
+            Err(error) => return Settled::Unreadable(error.to_string()).into(),
         };
         if !plan::notifies(&envelope.payload) {
-            return Outcome::Ignored;
+            return Settled::Ignored.into();
         }
         let Ok(launch_id) = Uuid::parse_str(&envelope.aggregate_id) else {
-            return Outcome::Unreadable(format!("launch id {:?}", envelope.aggregate_id));
+            return Settled::Unreadable(format!("launch id {:?}", envelope.aggregate_id)).into();
         };
         let before = match self.context.before(launch_id, envelope.sequence).await {
             Ok(before) => before,
-            Err(ContextError::Database(error)) => return Outcome::Retry(error.to_string()),
-            Err(ContextError::Unreadable(reason)) => return Outcome::Unreadable(reason),
+            Err(ContextError::Database(error)) => return Settled::Retry(error.to_string()).into(),
+            Err(ContextError::Unreadable(reason)) => return Settled::Unreadable(reason).into(),
         };
         let holders = plan::holders_needed(&before, &envelope.payload);
         let contacts = match self.context.contacts(&holders).await {
             Ok(contacts) => contacts,
-            Err(error) => return Outcome::Retry(error.to_string()),
+            Err(error) => return Settled::Retry(error.to_string()).into(),
         };
         let emails = match plan::plan(&before, &envelope.payload, &contacts, waited_long) {
             Ok(emails) => emails,
-            Err(unknown) => return Outcome::Retry(unknown.to_string()),
+            Err(unknown) => return Settled::Retry(unknown.to_string()).into(),
         };
         for (holder, _) in holders.iter().filter(|(h, _)| !contacts.contains_key(h)) {
             tracing::error!(holder_id = %holder,
@@ -263,14 +351,16 @@ impl Planner {
         let after =
             match LaunchFacts::fold(Some(before.clone()), envelope.sequence, &envelope.payload) {
                 Ok(after) => after,
-                Err(error) => return Outcome::Unreadable(error.to_string()),
+                Err(error) => return Settled::Unreadable(error.to_string()).into(),
             };
         let now = BsonDateTime::now();
         let mut docs = Vec::with_capacity(emails.len());
         for email in &emails {
             let rendered = match self.templates.render(email, &before) {
                 Ok(rendered) => rendered,
-                Err(error) => return Outcome::Unreadable(format!("a template failed: {error}")),
+                Err(error) => {
+                    return Settled::Unreadable(format!("a template failed: {error}")).into()
+                }
             };
             docs.push(NotificationDoc {
                 id: notification_id(&envelope.metadata.event_id, &email.recipient),
@@ -298,16 +388,11 @@ impl Planner {
                 requeued: 0,
             });
         }
-        match self.store.insert_planned(&docs).await {
-            Ok(new) => {
-                self.context.remember(after);
-                if new > 0 {
-                    self.fresh.push(docs.into_iter().map(|doc| doc.id));
-                }
-                Outcome::Planned(new)
-            }
-            Err(error) => Outcome::Retry(format!("storing the notifications failed: {error}")),
-        }
+        // The launch after this event is true whether or not its
+        // notifications get stored: the chunk's next event of this launch
+        // reads on from it.
+        self.context.remember(after);
+        Outcome::Planned(docs)
     }
 
     /// 100 ms doubling with each delivery, at most the configured maximum.

@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
-use crate::store::{add, after_failure, AfterFailure, Fresh, NotificationStore};
+use crate::store::{add, after_failure, AfterFailure, Claim, Fresh, NotificationStore};
 
 /// What the sender is configured with.
 #[derive(Debug, Clone)]
@@ -79,10 +79,18 @@ impl Sender {
 
     /// Sends until `shutdown` turns true, then lets the sends in flight
     /// finish (within the grace).
+    ///
+    /// Fresh ids (from the planner) are claimed one by one by `_id`. The
+    /// queue itself (retries, re-queues, other replicas' work) is queried
+    /// once per poll interval, and back to back only while it keeps finding
+    /// work and no fresh id waits: a query over the queue costs far more
+    /// than a point lookup, so it must not run for every email.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut in_flight = JoinSet::new();
         let mut backoff = Duration::from_millis(100);
+        // When the queue is to be queried next (at once on start).
+        let mut next_query = tokio::time::Instant::now();
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
             let permit = tokio::select! {
                 permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
@@ -90,14 +98,28 @@ impl Sender {
             };
             // Reap finished sends so the set does not grow.
             while in_flight.try_join_next().is_some() {}
-            let fresh = self.fresh.pop();
+            let querying = tokio::time::Instant::now() >= next_query;
+            let fresh = if querying { None } else { self.fresh.pop() };
+            if !querying && fresh.is_none() {
+                drop(permit);
+                tokio::select! {
+                    () = self.fresh.notified() => {}
+                    () = tokio::time::sleep_until(next_query) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
             match self
                 .store
                 .claim_due(fresh.as_deref(), BsonDateTime::now(), self.config.lease)
                 .await
             {
-                Ok(Some(doc)) => {
+                Ok(Claim::Held(doc)) => {
                     backoff = Duration::from_millis(100);
+                    if querying && !self.fresh.is_empty() {
+                        // Fresh ids first; the query again after the interval.
+                        next_query = tokio::time::Instant::now() + self.config.poll_interval;
+                    }
                     let sender = Arc::clone(&self);
                     let span = tracing::info_span!(
                         "notification",
@@ -107,23 +129,22 @@ impl Sender {
                     );
                     in_flight.spawn(
                         async move {
-                            sender.send_one(doc).await;
+                            sender.send_one(*doc).await;
                             drop(permit);
                         }
                         .instrument(span),
                     );
                 }
+                // Taken by another sender between the read and the update.
+                Ok(Claim::Lost) => drop(permit),
                 // Already taken (another replica, a redelivery) or not due.
-                Ok(None) if fresh.is_some() => drop(permit),
-                Ok(None) => {
+                Ok(Claim::Nothing) if !querying => drop(permit),
+                // Nothing due: query again after the interval.
+                Ok(Claim::Nothing) => {
                     drop(permit);
+                    next_query = tokio::time::Instant::now() + self.config.poll_interval;
                     if let Ok(backlog) = self.store.backlog().await {
                         self.metrics.backlog.set(backlog as i64);
-                    }
-                    tokio::select! {
-                        () = self.fresh.notified() => {}
-                        () = tokio::time::sleep(self.config.poll_interval) => {}
-                        _ = shutdown.changed() => {}
                     }
                 }
                 Err(error) => {

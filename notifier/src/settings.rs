@@ -82,6 +82,10 @@ pub struct Settings {
     /// asynchronously); after that the holder is left out and an error is
     /// logged, and the passengers are still told.
     pub profile_wait: Duration,
+    /// `NOTIFIER_PLAN_BATCH` (100): the most events planned together and
+    /// their notifications stored in one insert (a chunk is whatever the
+    /// pull has ready, so this bounds it under load only).
+    pub plan_batch: usize,
     /// `NOTIFIER_CONTEXT_CACHE_SIZE` (1024): launch histories kept folded
     /// in memory.
     pub context_cache_size: usize,
@@ -148,6 +152,7 @@ impl Settings {
             poll_interval: Duration::from_millis(positive("NOTIFIER_POLL_INTERVAL_MS", 500)?),
             lease: Duration::from_secs(positive("NOTIFIER_LEASE_SECS", 60)?),
             profile_wait: Duration::from_secs(config::parse("NOTIFIER_PROFILE_WAIT_SECS", 300)?),
+            plan_batch: positive("NOTIFIER_PLAN_BATCH", 100)?.min(10_000) as usize,
             context_cache_size: positive("NOTIFIER_CONTEXT_CACHE_SIZE", 1_024)? as usize,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
         })

@@ -109,6 +109,7 @@ impl Application {
                 ack_wait: settings.ack_wait,
                 profile_wait: settings.profile_wait,
                 max_backoff: Duration::from_secs(30),
+                batch_size: settings.plan_batch,
             },
             Arc::clone(&fresh),
             notifier_metrics.clone(),

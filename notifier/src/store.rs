@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bson::{doc, DateTime as BsonDateTime, Document};
-use mongodb::options::{FindOneAndUpdateOptions, InsertManyOptions, ReturnDocument};
+use mongodb::options::InsertManyOptions;
 use mongodb::{Collection, Database};
 use read_models::core_db::{
     notification_indexes, NotificationDoc, NotificationStatus, NOTIFICATIONS,
@@ -36,6 +36,18 @@ pub fn after_failure(
     let exponent = (attempts.max(1) - 1).min(30) as u32;
     let wait = base.saturating_mul(2_u32.saturating_pow(exponent)).min(max);
     AfterFailure::Retry(wait)
+}
+
+/// What [`NotificationStore::claim_due`] got.
+#[derive(Debug)]
+pub enum Claim {
+    /// This sender holds it, until its `locked_until`.
+    Held(Box<NotificationDoc>),
+    /// Another sender took it (or it changed) between the read and the
+    /// update: there may be more to take.
+    Lost,
+    /// Nothing due (or not that one).
+    Nothing,
 }
 
 /// The notifications collection.
@@ -70,29 +82,40 @@ impl NotificationStore {
             .map(|_| ())
     }
 
-    /// Inserts the planned notifications; those already there (a
-    /// redelivered event) are left as they are. Returns how many are new.
-    pub async fn insert_planned(&self, docs: &[NotificationDoc]) -> mongodb::error::Result<usize> {
+    /// Inserts the planned notifications in one `insert_many`; those
+    /// already there (a redelivered event) are left as they are. Returns,
+    /// for each document in order, whether it is new.
+    pub async fn insert_planned<'a>(
+        &self,
+        docs: impl IntoIterator<Item = &'a NotificationDoc>,
+    ) -> mongodb::error::Result<Vec<bool>> {
+        let docs: Vec<&NotificationDoc> = docs.into_iter().collect();
         if docs.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let options = InsertManyOptions::builder().ordered(false).build();
-        match self
+        let error = match self
             .collection
-            .insert_many(docs)
+            .insert_many(docs.iter().copied())
             .with_options(options)
             .await
         {
-            Ok(result) => Ok(result.inserted_ids.len()),
-            Err(error) if read_models::mongo::is_duplicate_key(&error) => {
-                match error.kind.as_ref() {
-                    mongodb::error::ErrorKind::InsertMany(e) => {
-                        Ok(docs.len() - e.write_errors.as_ref().map_or(0, |errors| errors.len()))
+            Ok(_) => return Ok(vec![true; docs.len()]),
+            Err(error) => error,
+        };
+        match error.kind.as_ref() {
+            mongodb::error::ErrorKind::InsertMany(failure)
+                if read_models::mongo::is_duplicate_key(&error) =>
+            {
+                let mut new = vec![true; docs.len()];
+                for duplicate in failure.write_errors.iter().flatten() {
+                    if let Some(slot) = new.get_mut(duplicate.index) {
+                        *slot = false;
                     }
-                    _ => Ok(0),
                 }
+                Ok(new)
             }
-            Err(error) => Err(error),
+            _ => Err(error),
         }
     }
 
@@ -100,33 +123,54 @@ impl NotificationStore {
     /// holding it) and holds it until `now + lease`: the one with `id` when
     /// given (a point lookup), else the most overdue (a query over the
     /// queue).
+    ///
+    /// Two round trips, a read then a conditional update, rather than one
+    /// `findOneAndUpdate`: on SecantusDB the latter costs about three times
+    /// both together (13 ms against 0.6 + 3.5 ms). The update holds it only
+    /// if it is still free and unchanged since the read (same `attempts`
+    /// and `updated_at`): two senders that read it at once cannot both
+    /// hold it.
     pub async fn claim_due(
         &self,
         id: Option<&str>,
         now: BsonDateTime,
         lease: Duration,
-    ) -> mongodb::error::Result<Option<NotificationDoc>> {
-        let until = add(now, lease);
-        let mut filter = doc! {
+    ) -> mongodb::error::Result<Claim> {
+        let mut due = doc! {
             "status": { "$in": [NotificationStatus::Pending.as_str(), NotificationStatus::Failed.as_str()] },
             "next_attempt_at": { "$lte": now },
-            "$or": [
-                { "locked_until": { "$exists": false } },
-                { "locked_until": null },
-                { "locked_until": { "$lte": now } },
-            ],
+            // Free: never held (no field, or null) or its lease has passed.
+            "locked_until": { "$not": { "$gt": now } },
         };
-        if let Some(id) = id {
-            filter.insert("_id", id);
+        let found = match id {
+            Some(id) => {
+                due.insert("_id", id);
+                self.collection.find_one(due.clone()).await?
+            }
+            None => {
+                self.collection
+                    .find_one(due.clone())
+                    .sort(doc! { "next_attempt_at": 1 })
+                    .await?
+            }
+        };
+        let Some(mut found) = found else {
+            return Ok(Claim::Nothing);
+        };
+        let until = add(now, lease);
+        due.insert("_id", &found.id);
+        due.insert("attempts", found.attempts);
+        due.insert("updated_at", found.updated_at);
+        let held = self
+            .collection
+            .update_one(due, doc! { "$set": { "locked_until": until } })
+            .await?;
+        if held.modified_count == 1 {
+            found.locked_until = Some(until);
+            Ok(Claim::Held(Box::new(found)))
+        } else {
+            Ok(Claim::Lost)
         }
-        let options = FindOneAndUpdateOptions::builder()
-            .sort(doc! { "next_attempt_at": 1 })
-            .return_document(ReturnDocument::After)
-            .build();
-        self.collection
-            .find_one_and_update(filter, doc! { "$set": { "locked_until": until } })
-            .with_options(options)
-            .await
     }
 
     /// Records that the server accepted `doc` (claimed by this sender).
@@ -256,6 +300,14 @@ impl Fresh {
             .lock()
             .expect("the fresh ids' lock is never poisoned")
             .pop_front()
+    }
+
+    /// Whether no id waits.
+    pub fn is_empty(&self) -> bool {
+        self.ids
+            .lock()
+            .expect("the fresh ids' lock is never poisoned")
+            .is_empty()
     }
 
     /// Waits until ids are handed over.

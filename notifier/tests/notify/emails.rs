@@ -245,37 +245,8 @@ async fn a_redelivered_event_sends_nothing_twice() {
     // Publish the booking's event again, as a relay that crashed after
     // publishing and before committing would (beyond the duplicate window,
     // under another message id).
+    world.republish_last("SeatsBooked").await;
     let jetstream = jetstream::new(world.nats.clone());
-    let mut stream = jetstream
-        .get_stream(&world.stream)
-        .await
-        .expect("the stream");
-    let last = stream
-        .info()
-        .await
-        .expect("stream info")
-        .state
-        .last_sequence;
-    let original = stream
-        .get_raw_message(last)
-        .await
-        .expect("the booking's event");
-    assert_eq!(
-        original.headers.get("Astro-Event-Type").map(|v| v.as_str()),
-        Some("SeatsBooked")
-    );
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", "a-copy-under-a-new-id");
-    jetstream
-        .publish_with_headers(
-            original.subject.to_string(),
-            headers,
-            original.payload.clone(),
-        )
-        .await
-        .expect("publishing the copy")
-        .await
-        .expect("the copy is stored");
     let planned_before = metric(
         &notifier.metrics().await,
         "notifier_events_total",
@@ -312,6 +283,60 @@ async fn a_redelivered_event_sends_nothing_twice() {
         ),
         1.0
     );
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
+async fn events_waiting_in_the_stream_are_planned_together_and_each_emails_once() {
+    let world = World::new().await;
+    let first = world.launch(500).await;
+    let second = world.launch(600).await;
+    let mut travelers = Vec::new();
+    for (who, launch) in [("ada", first), ("grace", second), ("alan", first)] {
+        let traveler = world.traveler(who, who).await;
+        world.book(&traveler, launch, &[(who, None)]).await;
+        world.book(&traveler, launch, &[(who, None)]).await;
+        travelers.push(traveler);
+    }
+    // With no notifier running, the six bookings (and a copy of the last,
+    // as a relay that crashed after publishing would send) wait in the
+    // stream: the notifier's first pull takes them as one chunk.
+    let rockets_launches_and_bookings = 2 + 2 + 6;
+    world.wait_published(rockets_launches_and_bookings).await;
+    world.republish_last("SeatsBooked").await;
+    let notifier = world.start_notifier(world.settings(&smtp_url())).await;
+
+    for traveler in &travelers {
+        wait_for_mail(&api_url(), &traveler.email, 2, WAIT).await;
+    }
+    let consumer_idle = || async {
+        let info = jetstream::new(world.nats.clone())
+            .get_stream(&world.stream)
+            .await
+            .expect("the stream")
+            .consumer_info("notifier")
+            .await
+            .expect("the consumer");
+        info.num_pending == 0 && info.num_ack_pending == 0
+    };
+    testkit::wait_for(WAIT, "every event to be acknowledged", consumer_idle).await;
+    let metrics = notifier.metrics().await;
+    // Seven booking events planned (the copy among them), two launches'
+    // creation ignored; six notifications new.
+    assert_eq!(
+        metric(&metrics, "notifier_events_total", "outcome=\"planned\""),
+        7.0
+    );
+    assert_eq!(
+        metric(&metrics, "notifications_total", "outcome=\"planned\""),
+        6.0
+    );
+    assert_eq!(world.notifications().await.len(), 6);
+    for traveler in &travelers {
+        assert_eq!(world.notifications_to(&traveler.email).await.len(), 2);
+        assert_eq!(received(&api_url(), &traveler.email).await.len(), 2);
+    }
     notifier.stop().await;
     world.cleanup().await;
 }

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use async_nats::jetstream;
 use bson::doc;
 use chrono::{SubsecRound, Utc};
 use futures::TryStreamExt;
@@ -249,6 +250,7 @@ impl World {
             poll_interval: Duration::from_millis(100),
             lease: Duration::from_secs(30),
             profile_wait: Duration::from_secs(300),
+            plan_batch: 100,
             context_cache_size: 64,
             shutdown_timeout_secs: 2,
         }
@@ -449,6 +451,53 @@ impl World {
             .post(&format!("/v1/launches/{launch}/{action}"), &self.ops, body)
             .await;
         assert_eq!(status, 200, "{action}: {answer}");
+    }
+
+    /// Waits until this world's stream holds `count` events.
+    pub async fn wait_published(&self, count: u64) {
+        let jetstream = jetstream::new(self.nats.clone());
+        testkit::wait_for(Duration::from_secs(60), "the relay to publish", || async {
+            let mut stream = jetstream
+                .get_stream(&self.stream)
+                .await
+                .expect("the stream");
+            stream.info().await.expect("stream info").state.messages >= count
+        })
+        .await;
+    }
+
+    /// Publishes the stream's last event again (it must be an
+    /// `event_type`) under a new message id, as a relay that crashed after
+    /// publishing and before committing would, beyond the duplicate window.
+    pub async fn republish_last(&self, event_type: &str) {
+        let jetstream = jetstream::new(self.nats.clone());
+        let mut stream = jetstream
+            .get_stream(&self.stream)
+            .await
+            .expect("the stream");
+        let last = stream
+            .info()
+            .await
+            .expect("stream info")
+            .state
+            .last_sequence;
+        let original = stream.get_raw_message(last).await.expect("the last event");
+        assert_eq!(
+            original.headers.get("Astro-Event-Type").map(|v| v.as_str()),
+            Some(event_type)
+        );
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", format!("a-copy-of-{last}").as_str());
+        jetstream
+            .publish_with_headers(
+                original.subject.to_string(),
+                headers,
+                original.payload.clone(),
+            )
+            .await
+            .expect("publishing the copy")
+            .await
+            .expect("the copy is stored");
     }
 
     /// The notifications stored for `recipient`.

@@ -5,3 +5,4 @@
 mod emails;
 mod failures;
 mod helpers;
+mod store;
