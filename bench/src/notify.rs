@@ -352,8 +352,10 @@ struct Figures {
     /// Emails captured when the last notification was planned.
     captured_at_planned: u64,
     recorded_secs: f64,
-    /// Mean SMTP send (`notifier_send_seconds`) during the drain, in ms.
-    notifier_send_ms: f64,
+    /// Mean SMTP send (`notifier_send_seconds`) and MongoDB operations
+    /// (`notifier_store_seconds`: insert, claim, query, record) during the
+    /// drain, in ms.
+    notifier_ms: [f64; 5],
     latency_ms: Vec<f64>,
     booking_ms: Vec<f64>,
     smtp_sent_secs: f64,
@@ -510,7 +512,7 @@ async fn measure(
         &mut figures,
     )
     .await?;
-    figures.notifier_send_ms = mean_send_ms(&client, &notifier_base).await?;
+    figures.notifier_ms = mean_ms(&client, &notifier_base).await?;
 
     // One notification at a time on the idle notifier.
     for i in 0..LATENCY_SAMPLES {
@@ -774,12 +776,23 @@ fn metric(text: &str, name: &str, label: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The notifier's mean SMTP send (`notifier_send_seconds`) so far, in ms.
-async fn mean_send_ms(client: &reqwest::Client, base: &str) -> anyhow::Result<f64> {
+/// The notifier's mean SMTP send (`notifier_send_seconds`) and its mean
+/// operation on `core.notifications` by op (`notifier_store_seconds`) so
+/// far, in ms: send, insert, claim, query, record.
+async fn mean_ms(client: &reqwest::Client, base: &str) -> anyhow::Result<[f64; 5]> {
     let text = scrape(client, base).await?;
-    Ok(metric(&text, "notifier_send_seconds_sum", "")
-        / metric(&text, "notifier_send_seconds_count", "")
-        * 1e3)
+    let mean = |name: &str, label: &str| {
+        metric(&text, &format!("{name}_sum"), label)
+            / metric(&text, &format!("{name}_count"), label)
+            * 1e3
+    };
+    Ok([
+        mean("notifier_send_seconds", ""),
+        mean("notifier_store_seconds", "op=\"insert\""),
+        mean("notifier_store_seconds", "op=\"claim\""),
+        mean("notifier_store_seconds", "op=\"query\""),
+        mean("notifier_store_seconds", "op=\"record\""),
+    ])
 }
 
 /// `n` emails like `sample`, to distinct addresses, straight to maildev at
@@ -934,12 +947,17 @@ impl Figures {
         ));
         out.push_str(&format!(
             "\nLoad: {} bookings in {:.2} s, all relayed after {:.2} s; notifier ready after {:.2} s; \
-             its mean SMTP send {:.1} ms; email {} bytes (subject, text, HTML).\n",
+             its mean SMTP send {:.1} ms; its mean MongoDB insert of a chunk {:.1} ms, claim by id {:.1} ms, \
+             claim from the queue {:.1} ms, record of an outcome {:.1} ms; email {} bytes (subject, text, HTML).\n",
             self.bookings,
             self.load_secs,
             self.relayed_secs,
             self.ready_secs,
-            self.notifier_send_ms,
+            self.notifier_ms[0],
+            self.notifier_ms[1],
+            self.notifier_ms[2],
+            self.notifier_ms[3],
+            self.notifier_ms[4],
             self.email_bytes,
         ));
         out

@@ -212,6 +212,11 @@ impl Planner {
         let stored = if docs.is_empty() {
             Ok(Vec::new())
         } else {
+            let _timer = self
+                .metrics
+                .store_seconds
+                .with_label_values(&["insert"])
+                .start_timer();
             self.store.insert_planned(docs.iter().copied()).await
         };
         let mut new_flags = match &stored {
@@ -383,6 +388,7 @@ impl Planner {
                 updated_at: now,
                 next_attempt_at: Some(now),
                 locked_until: None,
+                holder: None,
                 sent_at: None,
                 dead_at: None,
                 requeued: 0,

@@ -177,6 +177,7 @@ mod tests {
             updated_at: now,
             next_attempt_at: Some(now),
             locked_until: None,
+            holder: None,
             sent_at: None,
             dead_at: None,
             requeued: 0,

@@ -2,7 +2,7 @@
 //! registry (served on `/metrics` with the HTTP ones).
 
 use platform::metrics::Metrics;
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts};
+use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts};
 
 /// Counters of the planner and the sender.
 #[derive(Clone)]
@@ -20,6 +20,11 @@ pub struct NotifierMetrics {
     /// `notifier_backlog`: pending and failed notifications, counted by
     /// the sender whenever it finds nothing due.
     pub backlog: IntGauge,
+    /// `notifier_store_seconds{op}`: one operation on
+    /// `core.notifications` — `insert` (a chunk's notifications), `claim`
+    /// (fresh ids, by `_id`), `query` (a claim from the queue), `record`
+    /// (the outcomes of the attempts that finished meanwhile).
+    pub store_seconds: HistogramVec,
 }
 
 impl NotifierMetrics {
@@ -49,11 +54,23 @@ impl NotifierMetrics {
             "Pending and failed notifications, as the sender last counted them",
         )
         .expect("static metric definition");
+        let store_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "notifier_store_seconds",
+                "One operation on core.notifications, by op",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+            &["op"],
+        )
+        .expect("static metric definition");
         for collector in [
             Box::new(events.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(notifications.clone()),
             Box::new(send_seconds.clone()),
             Box::new(backlog.clone()),
+            Box::new(store_seconds.clone()),
         ] {
             metrics
                 .registry
@@ -65,6 +82,7 @@ impl NotifierMetrics {
             notifications,
             send_seconds,
             backlog,
+            store_seconds,
         }
     }
 }

@@ -9,7 +9,12 @@
 //! is lost, and with the default backoff a notification survives about a
 //! quarter of an hour of outage before it is dead (and can be re-queued).
 //! Several replicas share the queue: a notification is held by one sender
-//! at a time (`locked_until`), and taken over only after a crash.
+//! at a time (`locked_until`, `holder`), and taken over only after a crash.
+//!
+//! MongoDB is written in batches of whatever is ready: every free send slot
+//! is filled by one claim, and the outcomes that finished meanwhile are
+//! recorded by one command. When MongoDB is the slower side, slots and
+//! outcomes pile up while it works, so the batches grow with the load.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,13 +23,16 @@ use async_nats::jetstream;
 use async_nats::HeaderMap;
 use bson::DateTime as BsonDateTime;
 use read_models::core_db::{NotificationDoc, NotificationStatus};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
-use crate::store::{add, after_failure, AfterFailure, Claim, Fresh, NotificationStore};
+use crate::store::{add, after_failure, AfterFailure, Fresh, NotificationStore, Outcome};
+
+/// The most outcomes recorded by one command.
+const RECORD_BATCH: usize = 256;
 
 /// What the sender is configured with.
 #[derive(Debug, Clone)]
@@ -78,30 +86,41 @@ impl Sender {
     }
 
     /// Sends until `shutdown` turns true, then lets the sends in flight
-    /// finish (within the grace).
+    /// finish (within the grace) and records their outcomes.
     ///
-    /// Fresh ids (from the planner) are claimed one by one by `_id`. The
-    /// queue itself (retries, re-queues, other replicas' work) is queried
-    /// once per poll interval, and back to back only while it keeps finding
-    /// work and no fresh id waits: a query over the queue costs far more
-    /// than a point lookup, so it must not run for every email.
+    /// Fresh ids (from the planner) are claimed by `_id`. The queue itself
+    /// (retries, re-queues, other replicas' work) is queried once per poll
+    /// interval, and back to back only while it keeps filling every free
+    /// slot and no fresh id waits: a query over the queue costs far more
+    /// than a lookup by `_id`, so it must not run for every email.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let concurrency = self.config.concurrency.max(1);
+        let slots = Arc::new(Semaphore::new(concurrency));
+        let (outcomes, to_record) = mpsc::channel(concurrency * 4);
+        let recorder = tokio::spawn(Arc::clone(&self).record(to_record));
         let mut in_flight = JoinSet::new();
         let mut backoff = Duration::from_millis(100);
         // When the queue is to be queried next (at once on start).
         let mut next_query = tokio::time::Instant::now();
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
-            let permit = tokio::select! {
-                permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            // Wait for a free slot, then take every free one.
+            let mut permits = tokio::select! {
+                permit = slots.clone().acquire_owned() => vec![permit.expect("the semaphore is never closed")],
                 _ = shutdown.changed() => break,
             };
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                permits.push(permit);
+            }
             // Reap finished sends so the set does not grow.
             while in_flight.try_join_next().is_some() {}
             let querying = tokio::time::Instant::now() >= next_query;
-            let fresh = if querying { None } else { self.fresh.pop() };
-            if !querying && fresh.is_none() {
-                drop(permit);
+            let fresh = if querying {
+                None
+            } else {
+                Some(self.fresh.pop(permits.len()))
+            };
+            if fresh.as_ref().is_some_and(Vec::is_empty) {
+                drop(permits);
                 tokio::select! {
                     () = self.fresh.notified() => {}
                     () = tokio::time::sleep_until(next_query) => {}
@@ -109,46 +128,35 @@ impl Sender {
                 }
                 continue;
             }
-            match self
+            let timer = self
+                .metrics
+                .store_seconds
+                .with_label_values(&[if querying { "query" } else { "claim" }])
+                .start_timer();
+            let claimed = self
                 .store
-                .claim_due(fresh.as_deref(), BsonDateTime::now(), self.config.lease)
-                .await
-            {
-                Ok(Claim::Held(doc)) => {
+                .claim(fresh, permits.len(), BsonDateTime::now(), self.config.lease)
+                .await;
+            timer.observe_duration();
+            match claimed {
+                Ok(docs) => {
                     backoff = Duration::from_millis(100);
-                    if querying && !self.fresh.is_empty() {
-                        // Fresh ids first; the query again after the interval.
+                    if querying && (docs.len() < permits.len() || !self.fresh.is_empty()) {
+                        // Nothing more due, or fresh ids first: query
+                        // again after the interval.
                         next_query = tokio::time::Instant::now() + self.config.poll_interval;
-                    }
-                    let sender = Arc::clone(&self);
-                    let span = tracing::info_span!(
-                        "notification",
-                        notification_id = %doc.id,
-                        correlation_id = %doc.correlation_id,
-                        kind = ?doc.kind,
-                    );
-                    in_flight.spawn(
-                        async move {
-                            sender.send_one(*doc).await;
-                            drop(permit);
+                        if docs.is_empty() {
+                            if let Ok(backlog) = self.store.backlog().await {
+                                self.metrics.backlog.set(backlog as i64);
+                            }
                         }
-                        .instrument(span),
-                    );
-                }
-                // Taken by another sender between the read and the update.
-                Ok(Claim::Lost) => drop(permit),
-                // Already taken (another replica, a redelivery) or not due.
-                Ok(Claim::Nothing) if !querying => drop(permit),
-                // Nothing due: query again after the interval.
-                Ok(Claim::Nothing) => {
-                    drop(permit);
-                    next_query = tokio::time::Instant::now() + self.config.poll_interval;
-                    if let Ok(backlog) = self.store.backlog().await {
-                        self.metrics.backlog.set(backlog as i64);
+                    }
+                    for (doc, permit) in docs.into_iter().zip(permits) {
+                        self.spawn_send(&mut in_flight, doc, permit, outcomes.clone());
                     }
                 }
                 Err(error) => {
-                    drop(permit);
+                    drop(permits);
                     tracing::warn!(%error, "notifier: reading the queue failed; retrying");
                     tokio::select! {
                         () = tokio::time::sleep(backoff) => {}
@@ -158,7 +166,8 @@ impl Sender {
                 }
             }
         }
-        let drained = tokio::time::timeout(self.config.shutdown_grace, async {
+        let grace = tokio::time::Instant::now() + self.config.shutdown_grace;
+        let drained = tokio::time::timeout_at(grace, async {
             while in_flight.join_next().await.is_some() {}
         })
         .await;
@@ -166,10 +175,45 @@ impl Sender {
             tracing::warn!(
                 "notifier: sends still in flight at shutdown; they are retried after their lease"
             );
+            in_flight.abort_all();
+        }
+        drop(in_flight);
+        drop(outcomes);
+        if tokio::time::timeout_at(grace, recorder).await.is_err() {
+            tracing::warn!(
+                "notifier: outcomes not recorded at shutdown; those notifications are retried after their lease"
+            );
         }
     }
 
-    async fn send_one(&self, doc: NotificationDoc) {
+    fn spawn_send(
+        self: &Arc<Self>,
+        in_flight: &mut JoinSet<()>,
+        doc: NotificationDoc,
+        permit: OwnedSemaphorePermit,
+        outcomes: mpsc::Sender<Outcome>,
+    ) {
+        let sender = Arc::clone(self);
+        let span = tracing::info_span!(
+            "notification",
+            notification_id = %doc.id,
+            correlation_id = %doc.correlation_id,
+            kind = ?doc.kind,
+        );
+        in_flight.spawn(
+            async move {
+                let outcome = sender.send_one(doc).await;
+                // The recorder may lag (MongoDB slow or down): the slot
+                // stays taken until it has room.
+                let _ = outcomes.send(outcome).await;
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Sends `doc` and says what to record.
+    async fn send_one(&self, doc: NotificationDoc) -> Outcome {
         let started = Instant::now();
         let result = self.mailer.send(&doc).await;
         self.metrics
@@ -177,14 +221,14 @@ impl Sender {
             .observe(started.elapsed().as_secs_f64());
         let now = BsonDateTime::now();
         let attempt = doc.attempts + 1;
-        let recorded = match result {
+        match result {
             Ok(()) => {
                 self.metrics
                     .notifications
                     .with_label_values(&["sent"])
                     .inc();
                 tracing::info!(attempt, "notification sent");
-                self.store.mark_sent(&doc, now).await
+                Outcome::sent(&doc, now)
             }
             Err(error) => match after_failure(
                 attempt,
@@ -200,9 +244,7 @@ impl Sender {
                         .inc();
                     tracing::warn!(attempt, error = %error.message, retry_in_ms = wait.as_millis() as u64,
                         "sending a notification failed; will retry");
-                    self.store
-                        .mark_failed(&doc, &error.message, now, add(now, wait))
-                        .await
+                    Outcome::failed(&doc, &error.message, now, add(now, wait))
                 }
                 AfterFailure::Dead => {
                     self.metrics
@@ -211,19 +253,37 @@ impl Sender {
                         .inc();
                     tracing::error!(attempt, error = %error.message, permanent = error.permanent,
                         "a notification is dead: no more attempts (IT can re-queue it)");
-                    let recorded = self.store.mark_dead(&doc, &error.message, now).await;
                     self.dead_letter(&doc, &error.message, now).await;
-                    recorded
+                    Outcome::dead(&doc, &error.message, now)
                 }
             },
-        };
-        match recorded {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                "the notification's lease was taken over before its outcome was recorded"
-            ),
-            Err(error) => tracing::warn!(%error,
-                "recording a notification's outcome failed; it is tried again after its lease"),
+        }
+    }
+
+    /// Records the outcomes as they come, all those ready in one command.
+    async fn record(self: Arc<Self>, mut outcomes: mpsc::Receiver<Outcome>) {
+        let mut batch = Vec::new();
+        while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+            let timer = self
+                .metrics
+                .store_seconds
+                .with_label_values(&["record"])
+                .start_timer();
+            let recorded = self.store.record(&batch).await;
+            timer.observe_duration();
+            match recorded {
+                Ok(n) if n as usize == batch.len() => {}
+                Ok(n) => tracing::warn!(
+                    not_recorded = batch.len() - n as usize,
+                    "outcomes not recorded: those notifications' leases were taken over by another sender"
+                ),
+                Err(error) => {
+                    let ids: Vec<&str> = batch.iter().map(|o| o.id.as_str()).collect();
+                    tracing::warn!(%error, notification_ids = ?ids,
+                        "recording outcomes failed; those notifications are tried again after their lease");
+                }
+            }
+            batch.clear();
         }
     }
 
@@ -245,6 +305,7 @@ impl Sender {
         summary.dead_at = Some(now);
         summary.updated_at = now;
         summary.locked_until = None;
+        summary.holder = None;
         summary.next_attempt_at = None;
         let payload = match serde_json::to_vec(&summary) {
             Ok(payload) => payload,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bson::{doc, DateTime as BsonDateTime, Document};
+use futures::TryStreamExt;
 use mongodb::options::InsertManyOptions;
 use mongodb::{Collection, Database};
 use read_models::core_db::{
@@ -38,21 +39,87 @@ pub fn after_failure(
     AfterFailure::Retry(wait)
 }
 
-/// What [`NotificationStore::claim_due`] got.
-#[derive(Debug)]
-pub enum Claim {
-    /// This sender holds it, until its `locked_until`.
-    Held(Box<NotificationDoc>),
-    /// Another sender took it (or it changed) between the read and the
-    /// update: there may be more to take.
-    Lost,
-    /// Nothing due (or not that one).
-    Nothing,
+/// The outcome of one attempt, to be recorded by
+/// [`NotificationStore::record`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The notification.
+    pub id: String,
+    /// The token of the claim that held it.
+    pub holder: String,
+    /// The change.
+    pub update: Document,
+}
+
+impl Outcome {
+    fn of(doc: &NotificationDoc, update: Document) -> Self {
+        Self {
+            id: doc.id.clone(),
+            holder: doc.holder.clone().unwrap_or_default(),
+            update,
+        }
+    }
+
+    /// The server accepted `doc` at `now`.
+    pub fn sent(doc: &NotificationDoc, now: BsonDateTime) -> Self {
+        Self::of(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Sent.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "sent_at": now,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "", "holder": "", "next_attempt_at": "" },
+            },
+        )
+    }
+
+    /// An attempt failed with `error`: try again at `next`.
+    pub fn failed(
+        doc: &NotificationDoc,
+        error: &str,
+        now: BsonDateTime,
+        next: BsonDateTime,
+    ) -> Self {
+        Self::of(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Failed.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "last_error": error,
+                    "next_attempt_at": next,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "", "holder": "" },
+            },
+        )
+    }
+
+    /// The last attempt failed with `error`: it is dead.
+    pub fn dead(doc: &NotificationDoc, error: &str, now: BsonDateTime) -> Self {
+        Self::of(
+            doc,
+            doc! {
+                "$set": {
+                    "status": NotificationStatus::Dead.as_str(),
+                    "attempts": doc.attempts + 1,
+                    "last_error": error,
+                    "dead_at": now,
+                    "updated_at": now,
+                },
+                "$unset": { "locked_until": "", "holder": "", "next_attempt_at": "" },
+            },
+        )
+    }
 }
 
 /// The notifications collection.
 #[derive(Clone)]
 pub struct NotificationStore {
+    database: Database,
     collection: Collection<NotificationDoc>,
 }
 
@@ -60,6 +127,7 @@ impl NotificationStore {
     /// The store in `database`.
     pub fn new(database: &Database) -> Self {
         Self {
+            database: database.clone(),
             collection: database.collection(NOTIFICATIONS),
         }
     }
@@ -119,138 +187,113 @@ impl NotificationStore {
         }
     }
 
-    /// Takes a due notification (pending or failed, its time come, nobody
-    /// holding it) and holds it until `now + lease`: the one with `id` when
-    /// given (a point lookup), else the most overdue (a query over the
-    /// queue).
+    /// Takes up to `limit` due notifications (pending or failed, their
+    /// time come, nobody holding them) and holds them until `now + lease`:
+    /// those of `ids` when given (fresh ones, by `_id`), else the most
+    /// overdue (a query over the queue). Returns those it holds, each with
+    /// its `holder` token.
     ///
-    /// Two round trips, a read then a conditional update, rather than one
-    /// `findOneAndUpdate`: on SecantusDB the latter costs about three times
-    /// both together (13 ms against 0.6 + 3.5 ms). The update holds it only
-    /// if it is still free and unchanged since the read (same `attempts`
-    /// and `updated_at`): two senders that read it at once cannot both
-    /// hold it.
-    pub async fn claim_due(
+    /// One `updateMany` marks them held — atomic per document, so two
+    /// senders never both hold one — and one `find` reads back those
+    /// marked with this claim's token: two round trips for the lot instead
+    /// of two per notification (each write costs SecantusDB about 12 ms
+    /// alone, 4 ms per document in a batch of 8).
+    pub async fn claim(
         &self,
-        id: Option<&str>,
+        ids: Option<Vec<String>>,
+        limit: usize,
         now: BsonDateTime,
         lease: Duration,
-    ) -> mongodb::error::Result<Claim> {
-        let mut due = doc! {
+    ) -> mongodb::error::Result<Vec<NotificationDoc>> {
+        let due = doc! {
             "status": { "$in": [NotificationStatus::Pending.as_str(), NotificationStatus::Failed.as_str()] },
             "next_attempt_at": { "$lte": now },
             // Free: never held (no field, or null) or its lease has passed.
             "locked_until": { "$not": { "$gt": now } },
         };
-        let found = match id {
-            Some(id) => {
-                due.insert("_id", id);
-                self.collection.find_one(due.clone()).await?
-            }
+        let ids = match ids {
+            Some(ids) => ids,
             None => {
-                self.collection
-                    .find_one(due.clone())
+                let mut found = self
+                    .collection
+                    .clone_with_type::<Document>()
+                    .find(due.clone())
                     .sort(doc! { "next_attempt_at": 1 })
-                    .await?
+                    .limit(limit as i64)
+                    .projection(doc! { "_id": 1 })
+                    .await?;
+                let mut ids = Vec::new();
+                while let Some(doc) = found.try_next().await? {
+                    if let Ok(id) = doc.get_str("_id") {
+                        ids.push(id.to_owned());
+                    }
+                }
+                ids
             }
         };
-        let Some(mut found) = found else {
-            return Ok(Claim::Nothing);
-        };
-        let until = add(now, lease);
-        due.insert("_id", &found.id);
-        due.insert("attempts", found.attempts);
-        due.insert("updated_at", found.updated_at);
-        let held = self
-            .collection
-            .update_one(due, doc! { "$set": { "locked_until": until } })
-            .await?;
-        if held.modified_count == 1 {
-            found.locked_until = Some(until);
-            Ok(Claim::Held(Box::new(found)))
-        } else {
-            Ok(Claim::Lost)
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let holder = uuid::Uuid::new_v4().to_string();
+        let mut filter = due;
+        filter.insert("_id", doc! { "$in": &ids });
+        let marked = self
+            .collection
+            .update_many(
+                filter,
+                doc! { "$set": { "locked_until": add(now, lease), "holder": &holder } },
+            )
+            .await?;
+        if marked.modified_count == 0 {
+            return Ok(Vec::new());
+        }
+        self.collection
+            .find(doc! { "_id": { "$in": &ids }, "holder": &holder })
+            .sort(doc! { "next_attempt_at": 1 })
+            .await?
+            .try_collect()
+            .await
     }
 
-    /// Records that the server accepted `doc` (claimed by this sender).
-    pub async fn mark_sent(
-        &self,
-        doc: &NotificationDoc,
-        now: BsonDateTime,
-    ) -> mongodb::error::Result<bool> {
-        self.finish(
-            doc,
-            doc! {
-                "$set": {
-                    "status": NotificationStatus::Sent.as_str(),
-                    "attempts": doc.attempts + 1,
-                    "sent_at": now,
-                    "updated_at": now,
-                },
-                "$unset": { "locked_until": "", "next_attempt_at": "" },
-            },
-        )
-        .await
-    }
-
-    /// Records a failed attempt, to be tried again at `next`.
-    pub async fn mark_failed(
-        &self,
-        doc: &NotificationDoc,
-        error: &str,
-        now: BsonDateTime,
-        next: BsonDateTime,
-    ) -> mongodb::error::Result<bool> {
-        self.finish(
-            doc,
-            doc! {
-                "$set": {
-                    "status": NotificationStatus::Failed.as_str(),
-                    "attempts": doc.attempts + 1,
-                    "last_error": error,
-                    "next_attempt_at": next,
-                    "updated_at": now,
-                },
-                "$unset": { "locked_until": "" },
-            },
-        )
-        .await
-    }
-
-    /// Records the last failed attempt: the notification is dead.
-    pub async fn mark_dead(
-        &self,
-        doc: &NotificationDoc,
-        error: &str,
-        now: BsonDateTime,
-    ) -> mongodb::error::Result<bool> {
-        self.finish(
-            doc,
-            doc! {
-                "$set": {
-                    "status": NotificationStatus::Dead.as_str(),
-                    "attempts": doc.attempts + 1,
-                    "last_error": error,
-                    "dead_at": now,
-                    "updated_at": now,
-                },
-                "$unset": { "locked_until": "", "next_attempt_at": "" },
-            },
-        )
-        .await
-    }
-
-    /// Applies `update` if this sender still holds `doc` (its lease was not
-    /// taken over); whether it did.
-    async fn finish(
-        &self,
-        doc: &NotificationDoc,
-        update: Document,
-    ) -> mongodb::error::Result<bool> {
-        let filter = doc! { "_id": &doc.id, "locked_until": doc.locked_until };
-        let result = self.collection.update_one(filter, update).await?;
-        Ok(result.matched_count == 1)
+    /// Records the outcomes of attempts, each only if its sender still
+    /// holds the notification (its lease was not taken over after a
+    /// crash), in one `update` command of many statements. Returns how many
+    /// were recorded.
+    pub async fn record(&self, outcomes: &[Outcome]) -> mongodb::error::Result<u64> {
+        if outcomes.is_empty() {
+            return Ok(0);
+        }
+        let updates: Vec<Document> = outcomes
+            .iter()
+            .map(|outcome| {
+                doc! {
+                    "q": { "_id": &outcome.id, "holder": &outcome.holder },
+                    "u": outcome.update.clone(),
+                }
+            })
+            .collect();
+        let reply = self
+            .database
+            .run_command(doc! {
+                "update": self.collection.name(),
+                "updates": updates,
+                "ordered": false,
+            })
+            .await?;
+        if let Ok(errors) = reply.get_array("writeErrors") {
+            if !errors.is_empty() {
+                return Err(mongodb::error::Error::custom(format!(
+                    "recording outcomes: {} write errors, the first {:?}",
+                    errors.len(),
+                    errors[0]
+                )));
+            }
+        }
+        Ok(reply
+            .get_i32("n")
+            .map(i64::from)
+            .or_else(|_| reply.get_i64("n"))
+            .unwrap_or(0) as u64)
     }
 
     /// Pending and failed notifications (the sender's backlog).
@@ -294,12 +337,14 @@ impl Fresh {
         self.wake.notify_one();
     }
 
-    /// The oldest id handed over, if any.
-    pub fn pop(&self) -> Option<String> {
-        self.ids
+    /// The oldest ids handed over, at most `n`.
+    pub fn pop(&self, n: usize) -> Vec<String> {
+        let mut queue = self
+            .ids
             .lock()
-            .expect("the fresh ids' lock is never poisoned")
-            .pop_front()
+            .expect("the fresh ids' lock is never poisoned");
+        let n = n.min(queue.len());
+        queue.drain(..n).collect()
     }
 
     /// Whether no id waits.
@@ -357,14 +402,20 @@ mod tests {
     #[test]
     fn fresh_ids_come_out_in_order_and_are_bounded() {
         let fresh = Fresh::default();
-        fresh.push(["a".to_owned(), "b".to_owned()]);
-        assert_eq!(fresh.pop().as_deref(), Some("a"));
-        assert_eq!(fresh.pop().as_deref(), Some("b"));
-        assert_eq!(fresh.pop(), None);
+        fresh.push(["a", "b", "c"].map(String::from));
+        assert_eq!(fresh.pop(2), ["a", "b"]);
+        assert!(!fresh.is_empty());
+        assert_eq!(fresh.pop(2), ["c"]);
+        assert!(fresh.pop(2).is_empty());
+        assert!(fresh.is_empty());
         fresh.push((0..FRESH_CAPACITY + 5).map(|i| i.to_string()));
         let mut count = 0;
-        while fresh.pop().is_some() {
-            count += 1;
+        loop {
+            let ids = fresh.pop(7);
+            if ids.is_empty() {
+                break;
+            }
+            count += ids.len();
         }
         assert_eq!(count, FRESH_CAPACITY);
     }

@@ -203,6 +203,11 @@ pub struct NotificationDoc {
     /// it only after this has passed (the first crashed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_until: Option<BsonDateTime>,
+    /// Who holds it until `locked_until`: a token unique to one claim by
+    /// one sender, so that a sender records an outcome only on what it
+    /// still holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
     /// When the SMTP server accepted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<BsonDateTime>,

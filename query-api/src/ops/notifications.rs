@@ -248,7 +248,7 @@ pub enum Requeue {
 
 /// Re-queues the notification `id` when it is `dead` or `failed` and no
 /// sender holds it, in one atomic `findOneAndUpdate`: `status: pending`,
-/// `attempts: 0`, `next_attempt_at` and `updated_at` now, `locked_until`
+/// `attempts: 0`, `next_attempt_at` and `updated_at` now, `locked_until` (and `holder`)
 /// removed, `requeued` + 1; `last_error` and `dead_at` are kept.
 pub async fn requeue(
     notifications: &Collection<Document>,
@@ -315,7 +315,7 @@ fn requeue_update(now: BsonDateTime) -> Document {
             "next_attempt_at": now,
             "updated_at": now,
         },
-        "$unset": { "locked_until": "" },
+        "$unset": { "locked_until": "", "holder": "" },
         "$inc": { "requeued": 1 },
     }
 }

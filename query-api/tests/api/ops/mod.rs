@@ -217,6 +217,7 @@ pub fn notification(
         updated_at: bson_time(created_at),
         next_attempt_at: None,
         locked_until: None,
+        holder: None,
         sent_at: None,
         dead_at: None,
         requeued: 0,
