@@ -947,8 +947,8 @@ impl Figures {
         ));
         out.push_str(&format!(
             "\nLoad: {} bookings in {:.2} s, all relayed after {:.2} s; notifier ready after {:.2} s; \
-             its mean SMTP send {:.1} ms; its mean MongoDB insert of a chunk {:.1} ms, claim by id {:.1} ms, \
-             claim from the queue {:.1} ms, record of an outcome {:.1} ms; email {} bytes (subject, text, HTML).\n",
+             its mean SMTP send {:.1} ms; its mean MongoDB insert of a chunk {:.1} ms, claim of fresh ids {:.1} ms, \
+             claim from the queue {:.1} ms, record of the finished outcomes {:.1} ms; email {} bytes (subject, text, HTML).\n",
             self.bookings,
             self.load_secs,
             self.relayed_secs,
