@@ -94,6 +94,29 @@ pub async fn revoke_token(token: &str, public_key_hex: &str, user_id: Uuid) {
         .expect("publishing a revocation");
 }
 
+/// Publishes `original` (a message read back from a stream) again under
+/// the message id `message_id`, as a relay that crashed after publishing
+/// and before committing would, beyond JetStream's duplicate window: the
+/// same event, a new message. Returns the stream's acknowledgement.
+pub async fn republish(
+    jetstream: &async_nats::jetstream::Context,
+    original: &async_nats::jetstream::message::StreamMessage,
+    message_id: &str,
+) -> async_nats::jetstream::publish::PublishAck {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", message_id);
+    jetstream
+        .publish_with_headers(
+            original.subject.to_string(),
+            headers,
+            original.payload.clone(),
+        )
+        .await
+        .expect("publishing the copy")
+        .await
+        .expect("the copy is stored")
+}
+
 /// Polls `condition` every 20 ms until it holds; panics after `timeout`
 /// naming `what`.
 pub async fn wait_for<F, Fut>(timeout: Duration, what: &str, mut condition: F)

@@ -486,18 +486,7 @@ impl World {
             original.headers.get("Astro-Event-Type").map(|v| v.as_str()),
             Some(event_type)
         );
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", format!("a-copy-of-{last}").as_str());
-        jetstream
-            .publish_with_headers(
-                original.subject.to_string(),
-                headers,
-                original.payload.clone(),
-            )
-            .await
-            .expect("publishing the copy")
-            .await
-            .expect("the copy is stored");
+        testkit::republish(&jetstream, &original, &format!("a-copy-of-{last}")).await;
     }
 
     /// The notifications stored for `recipient`.

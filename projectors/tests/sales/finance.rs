@@ -518,18 +518,7 @@ async fn a_redelivered_event_creates_no_second_invoice() {
         .get_last_raw_message_by_subject(&format!("{}.Launch.{launch}", world.prefix))
         .await
         .expect("the booking's message");
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", "redelivery-1");
-    let copy = jetstream
-        .publish_with_headers(
-            original.subject.to_string(),
-            headers,
-            original.payload.clone(),
-        )
-        .await
-        .expect("publishing")
-        .await
-        .expect("stored");
+    let copy = testkit::republish(&jetstream, &original, "redelivery-1").await;
     testkit::wait_for(WAIT, "the copy to be acknowledged", || async {
         let Ok(mut consumer) = stream
             .get_consumer::<jetstream::consumer::pull::Config>("finance")

@@ -140,18 +140,7 @@ async fn a_redelivered_event_changes_nothing() {
         .get_last_raw_message_by_subject(&format!("{}.Launch.{launch}", world.prefix))
         .await
         .expect("the booking's message");
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", "redelivery-1");
-    jetstream
-        .publish_with_headers(
-            original.subject.to_string(),
-            headers,
-            original.payload.clone(),
-        )
-        .await
-        .expect("publishing")
-        .await
-        .expect("stored");
+    testkit::republish(&jetstream, &original, "redelivery-1").await;
     testkit::wait_for(WAIT, "the copy to be seen as a duplicate", || async {
         metric(
             &projectors.metrics().await,

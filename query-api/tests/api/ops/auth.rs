@@ -116,73 +116,80 @@ async fn openapi_describes_every_ops_endpoint_with_its_parameters_and_schemas() 
             })
             .unwrap_or_default()
     };
-    let logs = parameters("get", "/v1/ops/logs");
-    for name in [
-        "level",
-        "min_level",
-        "service",
-        "q",
-        "from",
-        "to",
-        "correlation_id",
-        "request_id",
-        "user_id",
-        "before",
-        "page_size",
-        "follow",
-    ] {
-        assert!(logs.iter().any(|p| p == name), "logs: {name} missing");
-    }
-    let notifications = parameters("get", "/v1/ops/notifications");
-    for name in [
-        "status",
-        "recipient",
-        "booking_id",
-        "event_id",
-        "from",
-        "to",
-        "include",
-        "page",
-        "page_size",
-    ] {
-        assert!(
-            notifications.iter().any(|p| p == name),
-            "notifications: {name} missing"
-        );
-    }
+    let has_parameters = |method: &str, path: &str, names: &[&str]| {
+        let documented = parameters(method, path);
+        for name in names {
+            assert!(
+                documented.iter().any(|p| p == name),
+                "{method} {path}: {name} missing"
+            );
+        }
+    };
+    has_parameters(
+        "get",
+        "/v1/ops/logs",
+        &[
+            "level",
+            "min_level",
+            "service",
+            "q",
+            "from",
+            "to",
+            "correlation_id",
+            "request_id",
+            "user_id",
+            "before",
+            "page_size",
+            "follow",
+        ],
+    );
+    has_parameters(
+        "get",
+        "/v1/ops/notifications",
+        &[
+            "status",
+            "recipient",
+            "booking_id",
+            "event_id",
+            "from",
+            "to",
+            "include",
+            "page",
+            "page_size",
+        ],
+    );
     assert!(parameters("get", "/v1/ops/notifications/summary").is_empty());
     assert_eq!(parameters("get", "/v1/ops/notifications/{id}"), ["id"]);
     assert_eq!(
         parameters("post", "/v1/ops/notifications/{id}/retry"),
         ["id"]
     );
-    let retry_many = parameters("post", "/v1/ops/notifications/retry");
-    for name in [
-        "status",
-        "recipient",
-        "booking_id",
-        "event_id",
-        "from",
-        "to",
-    ] {
-        assert!(
-            retry_many.iter().any(|p| p == name),
-            "retry: {name} missing"
-        );
-    }
-    let events = parameters("get", "/v1/ops/events");
-    for name in [
-        "aggregate_type",
-        "aggregate_id",
-        "event_type",
-        "from",
-        "to",
-        "before_position",
-        "after_position",
-        "page_size",
-    ] {
-        assert!(events.iter().any(|p| p == name), "events: {name} missing");
-    }
+    has_parameters(
+        "post",
+        "/v1/ops/notifications/retry",
+        &[
+            "status",
+            "recipient",
+            "booking_id",
+            "event_id",
+            "from",
+            "to",
+        ],
+    );
+    has_parameters(
+        "get",
+        "/v1/ops/events",
+        &[
+            "aggregate_type",
+            "aggregate_id",
+            "event_type",
+            "from",
+            "to",
+            "before_position",
+            "after_position",
+            "page_size",
+        ],
+    );
     parameters("get", "/v1/ops/status");
     let schemas = &json["components"]["schemas"];
     for schema in [
