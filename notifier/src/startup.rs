@@ -7,12 +7,13 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context as _;
 use async_nats::jetstream;
 use platform::metrics::Metrics;
+use platform::shutdown::Workers;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::watch;
@@ -43,19 +44,11 @@ pub struct Application {
     store: NotificationStore,
     jetstream: jetstream::Context,
     dead_letters: jetstream::stream::Config,
-    stop: watch::Sender<bool>,
+    stop: Stopper,
 }
 
 /// Stops a running [`Application`] as SIGTERM would.
-#[derive(Clone)]
-pub struct Stopper(watch::Sender<bool>);
-
-impl Stopper {
-    /// Asks the application to stop.
-    pub fn stop(&self) {
-        self.0.send_replace(true);
-    }
-}
+pub use platform::shutdown::Stopper;
 
 impl Application {
     /// Connects (lazily: PostgreSQL, MongoDB, NATS and SMTP may come up
@@ -163,7 +156,7 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .listen(listener)?
         .run();
-        let (stop, _) = watch::channel(false);
+        let stop = Stopper::default();
         Ok(Self {
             port,
             server,
@@ -183,7 +176,7 @@ impl Application {
 
     /// A handle that stops the application.
     pub fn stopper(&self) -> Stopper {
-        Stopper(self.stop.clone())
+        self.stop.clone()
     }
 
     /// Plans and sends until SIGTERM/SIGINT (or [`Stopper::stop`]); then
@@ -200,36 +193,16 @@ impl Application {
             stop,
             ..
         } = self;
-        let handle: ServerHandle = server.handle();
-        let server = tokio::spawn(server);
-        let setup = {
-            let shutdown = stop.subscribe();
-            tokio::spawn(prepare(store, jetstream, dead_letters, shutdown))
-        };
-        let planning = {
-            let shutdown = stop.subscribe();
-            tokio::spawn(async move { planner.run(shutdown).await })
-        };
-        let sending = {
-            let shutdown = stop.subscribe();
-            tokio::spawn(sender.run(shutdown))
-        };
-        let mut stopped = stop.subscribe();
-        tokio::select! {
-            () = platform::shutdown::termination() => tracing::info!("termination signal received"),
-            _ = stopped.wait_for(|stop| *stop) => {}
-        }
-        stop.send_replace(true);
-        for (name, task) in [("setup", setup), ("planner", planning), ("sender", sending)] {
-            if let Err(error) = task.await {
-                tracing::error!(%error, component = name, "a component's task failed");
-            }
-        }
-        handle.stop(true).await;
-        match server.await {
-            Ok(result) => result,
-            Err(error) => Err(std::io::Error::other(error)),
-        }
+        let mut workers = Workers::new(stop);
+        workers.spawn("setup", |shutdown| {
+            prepare(store, jetstream, dead_letters, shutdown)
+        });
+        workers.spawn(
+            "planner",
+            |shutdown| async move { planner.run(shutdown).await },
+        );
+        workers.spawn("sender", |shutdown| sender.run(shutdown));
+        workers.serve(server).await
     }
 }
 

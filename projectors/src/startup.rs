@@ -6,15 +6,15 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use platform::metrics::Metrics;
+use platform::shutdown::Workers;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use tokio::sync::watch;
 
 use crate::finance::{FinanceConfig, FinanceProjector};
 use crate::metrics::{ProjectorMetrics, RelayMetrics};
@@ -39,19 +39,11 @@ pub struct Application {
     sales: Option<SalesProjector>,
     profiles: Option<ProfilesProjector>,
     finance: Option<FinanceProjector>,
-    stop: watch::Sender<bool>,
+    stop: Stopper,
 }
 
 /// Stops a running [`Application`] as SIGTERM would.
-#[derive(Clone)]
-pub struct Stopper(watch::Sender<bool>);
-
-impl Stopper {
-    /// Asks the application to stop.
-    pub fn stop(&self) {
-        self.0.send_replace(true);
-    }
-}
+pub use platform::shutdown::Stopper;
 
 impl Application {
     /// Connects (lazily: neither Postgres nor NATS needs to be up yet) and
@@ -137,7 +129,7 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .listen(listener)?
         .run();
-        let (stop, _) = watch::channel(false);
+        let stop = Stopper::default();
         Ok(Self {
             port,
             server,
@@ -156,7 +148,7 @@ impl Application {
 
     /// A handle that stops the application.
     pub fn stopper(&self) -> Stopper {
-        Stopper(self.stop.clone())
+        self.stop.clone()
     }
 
     /// Runs the components and serves until SIGTERM/SIGINT (or
@@ -172,41 +164,25 @@ impl Application {
             stop,
             ..
         } = self;
-        let handle: ServerHandle = server.handle();
-        let server = tokio::spawn(server);
-        let mut components = Vec::new();
+        let mut workers = Workers::new(stop);
         if let Some(relay) = relay {
-            let shutdown = stop.subscribe();
-            components.push(tokio::spawn(async move { relay.run(shutdown).await }));
+            workers.spawn("relay", |shutdown| async move { relay.run(shutdown).await });
         }
         if let Some(sales) = sales {
-            let shutdown = stop.subscribe();
-            components.push(tokio::spawn(async move { sales.run(shutdown).await }));
+            workers.spawn("sales", |shutdown| async move { sales.run(shutdown).await });
         }
         if let Some(profiles) = profiles {
-            let shutdown = stop.subscribe();
-            components.push(tokio::spawn(async move { profiles.run(shutdown).await }));
+            workers.spawn("profiles", |shutdown| async move {
+                profiles.run(shutdown).await
+            });
         }
         if let Some(finance) = finance {
-            let shutdown = stop.subscribe();
-            components.push(tokio::spawn(async move { finance.run(shutdown).await }));
+            workers.spawn(
+                "finance",
+                |shutdown| async move { finance.run(shutdown).await },
+            );
         }
-        let mut stopped = stop.subscribe();
-        tokio::select! {
-            () = platform::shutdown::termination() => tracing::info!("termination signal received"),
-            _ = stopped.wait_for(|stop| *stop) => {}
-        }
-        stop.send_replace(true);
-        for component in components {
-            if let Err(error) = component.await {
-                tracing::error!(%error, "a component's task failed");
-            }
-        }
-        handle.stop(true).await;
-        match server.await {
-            Ok(result) => result,
-            Err(error) => Err(std::io::Error::other(error)),
-        }
+        workers.serve(server).await
     }
 }
 

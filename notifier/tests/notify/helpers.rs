@@ -12,6 +12,7 @@ use chrono::{SubsecRound, Utc};
 use futures::TryStreamExt;
 use notifier::Settings;
 use platform::auth::generate_key_pair;
+use platform::shutdown::Stopper;
 use platform::{Principal, Role, TokenIssuer};
 use projectors::settings::Component;
 use read_models::core_db::{NotificationDoc, NOTIFICATIONS};
@@ -47,36 +48,18 @@ pub struct World {
     pub public_key: String,
     issuer: TokenIssuer,
     ops: String,
-    relay: Option<Running<projectors::startup::Stopper>>,
+    relay: Option<Running>,
 }
 
 /// Something running in-process, stopped gracefully on [`Running::stop`].
-pub struct Running<S> {
+pub struct Running {
     /// Its HTTP port.
     pub port: u16,
-    stopper: S,
+    stopper: Stopper,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Stops a running application.
-pub trait Stop {
-    /// Asks it to stop.
-    fn stop(&self);
-}
-
-impl Stop for projectors::startup::Stopper {
-    fn stop(&self) {
-        projectors::startup::Stopper::stop(self);
-    }
-}
-
-impl Stop for notifier::startup::Stopper {
-    fn stop(&self) {
-        notifier::startup::Stopper::stop(self);
-    }
-}
-
-impl<S: Stop> Running<S> {
+impl Running {
     /// Stops it and waits.
     pub async fn stop(self) {
         self.stopper.stop();
@@ -183,7 +166,7 @@ impl World {
         world
     }
 
-    async fn start_relay(&self) -> Running<projectors::startup::Stopper> {
+    async fn start_relay(&self) -> Running {
         let settings = projectors::Settings {
             addr: "127.0.0.1:0".into(),
             database_url: self.database_url.clone().into(),
@@ -257,7 +240,7 @@ impl World {
     }
 
     /// Starts the notifier in-process with `settings`.
-    pub async fn start_notifier(&self, settings: Settings) -> Running<notifier::startup::Stopper> {
+    pub async fn start_notifier(&self, settings: Settings) -> Running {
         let application = notifier::Application::build(settings)
             .await
             .expect("the notifier");
