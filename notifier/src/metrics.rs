@@ -18,7 +18,7 @@ pub struct NotifierMetrics {
     /// `notifier_send_seconds`: one SMTP send, success or not.
     pub send_seconds: Histogram,
     /// `notifier_backlog`: pending and failed notifications, counted by
-    /// the sender whenever it finds nothing due.
+    /// the sender when it finds nothing due, at most every 10 s.
     pub backlog: IntGauge,
     /// `notifier_store_seconds{op}`: one operation on
     /// `core.notifications` — `insert` (a chunk's notifications), `claim`

@@ -31,6 +31,9 @@ use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
 use crate::store::{add, after_failure, AfterFailure, Fresh, NotificationStore, Outcome};
 
+/// The backlog gauge is counted at most this often, when nothing is due.
+const BACKLOG_COUNT_INTERVAL: Duration = Duration::from_secs(10);
+
 /// The most outcomes recorded by one command.
 const RECORD_BATCH: usize = 256;
 
@@ -102,6 +105,8 @@ impl Sender {
         let mut backoff = Duration::from_millis(100);
         // When the queue is to be queried next (at once on start).
         let mut next_query = tokio::time::Instant::now();
+        // When the backlog was last counted (a count costs a scan).
+        let mut counted = tokio::time::Instant::now() - BACKLOG_COUNT_INTERVAL;
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
             // Wait for a free slot, then take every free one.
             let mut permits = tokio::select! {
@@ -145,7 +150,8 @@ impl Sender {
                         // Nothing more due, or fresh ids first: query
                         // again after the interval.
                         next_query = tokio::time::Instant::now() + self.config.poll_interval;
-                        if docs.is_empty() {
+                        if docs.is_empty() && counted.elapsed() >= BACKLOG_COUNT_INTERVAL {
+                            counted = tokio::time::Instant::now();
                             if let Ok(backlog) = self.store.backlog().await {
                                 self.metrics.backlog.set(backlog as i64);
                             }
