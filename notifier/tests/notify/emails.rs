@@ -322,12 +322,11 @@ async fn events_waiting_in_the_stream_are_planned_together_and_each_emails_once(
     };
     testkit::wait_for(WAIT, "every event to be acknowledged", consumer_idle).await;
     let metrics = notifier.metrics().await;
-    // Seven booking events planned (the copy among them), two launches'
-    // creation ignored; six notifications new.
-    assert_eq!(
-        metric(&metrics, "notifier_events_total", "outcome=\"planned\""),
-        7.0
-    );
+    // Seven booking events planned (the copy among them; more only if a
+    // slow machine let an ack wait pass and JetStream redelivered), two
+    // launches' creation ignored; six notifications new, whatever came
+    // twice.
+    assert!(metric(&metrics, "notifier_events_total", "outcome=\"planned\"") >= 7.0);
     assert_eq!(
         metric(&metrics, "notifications_total", "outcome=\"planned\""),
         6.0
