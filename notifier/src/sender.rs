@@ -106,7 +106,7 @@ impl Sender {
         // When the queue is to be queried next (at once on start).
         let mut next_query = tokio::time::Instant::now();
         // When the backlog was last counted (a count costs a scan).
-        let mut counted = tokio::time::Instant::now() - BACKLOG_COUNT_INTERVAL;
+        let mut counted: Option<tokio::time::Instant> = None;
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
             // Wait for a free slot, then take every free one.
             let mut permits = tokio::select! {
@@ -150,8 +150,10 @@ impl Sender {
                         // Nothing more due, or fresh ids first: query
                         // again after the interval.
                         next_query = tokio::time::Instant::now() + self.config.poll_interval;
-                        if docs.is_empty() && counted.elapsed() >= BACKLOG_COUNT_INTERVAL {
-                            counted = tokio::time::Instant::now();
+                        let count_due =
+                            counted.is_none_or(|at| at.elapsed() >= BACKLOG_COUNT_INTERVAL);
+                        if docs.is_empty() && count_due {
+                            counted = Some(tokio::time::Instant::now());
                             if let Ok(backlog) = self.store.backlog().await {
                                 self.metrics.backlog.set(backlog as i64);
                             }
