@@ -3,13 +3,11 @@
 //! mailer, the planner and the sender, and the HTTP server for `/health`,
 //! `/ready` and `/metrics`.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, HttpResponse};
 use anyhow::Context as _;
 use async_nats::jetstream;
 use platform::metrics::Metrics;
@@ -131,31 +129,18 @@ impl Application {
             storage: jetstream::stream::StorageType::File,
             ..Default::default()
         };
-        let probes = web::Data::new(Probes {
-            context,
-            store: store.clone(),
-            nats,
-            mailer,
-        });
-        let metrics = web::Data::new(metrics);
-        let listener = TcpListener::bind(&settings.addr)
-            .with_context(|| format!("binding {}", settings.addr))?;
-        let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(platform::http::observe))
-                .app_data(probes.clone())
-                .app_data(metrics.clone())
-                .route("/health", web::get().to(platform::http::health))
-                .route("/ready", web::get().to(ready))
-                .route("/metrics", web::get().to(platform::http::metrics))
-                .default_service(web::to(platform::http::not_found))
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(settings.shutdown_timeout_secs)
-        .listen(listener)?
-        .run();
+        let (port, server) = platform::http::probe_server(
+            &settings.addr,
+            Probes {
+                context,
+                store: store.clone(),
+                nats,
+                mailer,
+            },
+            ready,
+            metrics,
+            settings.shutdown_timeout_secs,
+        )?;
         let stop = Stopper::default();
         Ok(Self {
             port,

@@ -367,3 +367,44 @@ pub fn api_server<S: Send + Sync + 'static>(
     .run();
     Ok((port, server))
 }
+
+/// The HTTP server of a worker process (projectors, notifier): only
+/// `/health`, `/ready` (the `ready` handler, with `probes` in its app data)
+/// and `/metrics`, on one worker, with actix's own signal handling off (the
+/// process stops it through [`crate::shutdown::Workers`]). Binds `addr` now;
+/// returns the bound port and the server, not yet running.
+pub fn probe_server<P, F, Args>(
+    addr: &str,
+    probes: P,
+    ready: F,
+    metrics: Metrics,
+    shutdown_timeout_secs: u64,
+) -> std::io::Result<(u16, actix_web::dev::Server)>
+where
+    P: Send + Sync + 'static,
+    F: actix_web::Handler<Args> + Clone + Send + 'static,
+    Args: FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let probes = web::Data::new(probes);
+    let metrics = web::Data::new(metrics);
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("binding {addr}: {e}")))?;
+    let port = listener.local_addr()?.port();
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(observe))
+            .app_data(probes.clone())
+            .app_data(metrics.clone())
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready.clone()))
+            .route("/metrics", web::get().to(self::metrics))
+            .default_service(web::to(not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
+}

@@ -3,12 +3,10 @@
 //! server for `/health`, `/ready` and `/metrics`. Nothing here migrates: the
 //! command API owns the schema.
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, HttpResponse};
 use anyhow::Context;
 use platform::metrics::Metrics;
 use platform::shutdown::Workers;
@@ -109,26 +107,13 @@ impl Application {
                 ProjectorMetrics::register(&metrics, "finance_projector"),
             )
         });
-        let probes = web::Data::new(Probes { pool, nats, mongo });
-        let metrics = web::Data::new(metrics);
-        let listener = TcpListener::bind(&settings.addr)
-            .with_context(|| format!("binding {}", settings.addr))?;
-        let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(platform::http::observe))
-                .app_data(probes.clone())
-                .app_data(metrics.clone())
-                .route("/health", web::get().to(platform::http::health))
-                .route("/ready", web::get().to(ready))
-                .route("/metrics", web::get().to(platform::http::metrics))
-                .default_service(web::to(platform::http::not_found))
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(settings.shutdown_timeout_secs)
-        .listen(listener)?
-        .run();
+        let (port, server) = platform::http::probe_server(
+            &settings.addr,
+            Probes { pool, nats, mongo },
+            ready,
+            metrics,
+            settings.shutdown_timeout_secs,
+        )?;
         let stop = Stopper::default();
         Ok(Self {
             port,
