@@ -6,12 +6,32 @@ use std::time::Duration;
 use async_nats::jetstream;
 use futures::StreamExt;
 use platform::{Department, Role};
-use read_models::core_db::NotificationStatus;
+use read_models::core_db::{NotificationDoc, NotificationStatus};
 use testkit::mail::{free_port, wait_for_mail, PrivateMaildev};
+use uuid::Uuid;
 
-use crate::helpers::{metric, World};
+use crate::helpers::{metric, Running, World};
 
 const WAIT: Duration = Duration::from_secs(60);
+
+/// A notifier whose SMTP server (on the port returned, where nothing
+/// listens) never answers, giving up after `attempts`; a booking by Ada
+/// (`ada@…`) on a new launch; and its notification, once dead.
+async fn dead_booking(world: &World, attempts: i32) -> (Running, u16, Uuid, NotificationDoc) {
+    let port = free_port();
+    let mut settings = world.settings(&format!("smtp://127.0.0.1:{port}"));
+    settings.max_attempts = attempts;
+    let notifier = world.start_notifier(settings).await;
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let launch = world.launch(500).await;
+    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
+    let dead = world
+        .wait_notification(&ada.email, "the dead notification", |n| {
+            n.status == NotificationStatus::Dead
+        })
+        .await;
+    (notifier, port, launch, dead)
+}
 
 #[tokio::test]
 async fn while_smtp_is_down_notifications_are_retried_and_delivered_once_it_is_back() {
@@ -57,19 +77,7 @@ async fn while_smtp_is_down_notifications_are_retried_and_delivered_once_it_is_b
 #[tokio::test]
 async fn after_the_last_attempt_a_notification_is_dead_and_dead_lettered() {
     let world = World::new().await;
-    let port = free_port();
-    let mut settings = world.settings(&format!("smtp://127.0.0.1:{port}"));
-    settings.max_attempts = 3;
-    let notifier = world.start_notifier(settings).await;
-    let ada = world.traveler("ada", "Ada Lovelace").await;
-    let launch = world.launch(500).await;
-    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
-
-    let dead = world
-        .wait_notification(&ada.email, "the dead notification", |n| {
-            n.status == NotificationStatus::Dead
-        })
-        .await;
+    let (notifier, _, launch, dead) = dead_booking(&world, 3).await;
     assert_eq!(dead.attempts, 3);
     assert!(dead.dead_at.is_some());
     assert!(dead.last_error.is_some());
@@ -118,41 +126,13 @@ async fn after_the_last_attempt_a_notification_is_dead_and_dead_lettered() {
 #[tokio::test]
 async fn a_dead_notification_shows_in_the_it_summary_and_a_retry_by_it_sends_it() {
     let world = World::new().await;
-    let port = free_port();
-    let mut settings = world.settings(&format!("smtp://127.0.0.1:{port}"));
-    settings.max_attempts = 2;
-    let notifier = world.start_notifier(settings).await;
     let query = world.start_query_api().await;
     let (_, it) = world.token(Role::Employee(Department::It));
     let (_, traveler_token) = world.token(Role::Traveler);
-    let ada = world.traveler("ada", "Ada Lovelace").await;
-    let launch = world.launch(500).await;
-    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
-    let dead = world
-        .wait_notification(&ada.email, "the dead notification", |n| {
-            n.status == NotificationStatus::Dead
-        })
-        .await;
+    let (notifier, port, _, dead) = dead_booking(&world, 2).await;
 
-    let summary = |token: String| {
-        let http = world.http.clone();
-        let url = format!("{query}/v1/ops/notifications/summary");
-        async move {
-            let response = http
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("an answer");
-            (
-                response.status().as_u16(),
-                response
-                    .json::<serde_json::Value>()
-                    .await
-                    .unwrap_or_default(),
-            )
-        }
-    };
+    let summary_url = format!("{query}/v1/ops/notifications/summary");
+    let summary = |token: String| world.call(reqwest::Method::GET, &summary_url, token);
     let (status, body) = summary(it.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["counts"]["dead"], 1, "{body}");
@@ -160,37 +140,20 @@ async fn a_dead_notification_shows_in_the_it_summary_and_a_retry_by_it_sends_it(
     assert_eq!(summary(traveler_token.clone()).await.0, 403);
 
     let maildev = PrivateMaildev::start(port).await;
-    let retry = |token: String| {
-        let http = world.http.clone();
-        let url = format!("{query}/v1/ops/notifications/{}/retry", dead.id);
-        async move {
-            let response = http
-                .post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("an answer");
-            (
-                response.status().as_u16(),
-                response
-                    .json::<serde_json::Value>()
-                    .await
-                    .unwrap_or_default(),
-            )
-        }
-    };
+    let retry_url = format!("{query}/v1/ops/notifications/{}/retry", dead.id);
+    let retry = |token: String| world.call(reqwest::Method::POST, &retry_url, token);
     assert_eq!(retry(traveler_token).await.0, 403);
     let (status, body) = retry(it.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "pending", "{body}");
 
-    let mails = wait_for_mail(&maildev.api_url, &ada.email, 1, WAIT).await;
+    let mails = wait_for_mail(&maildev.api_url, &dead.recipient, 1, WAIT).await;
     assert_eq!(
         mails[0]["headers"]["x-astro-notification-id"].as_str(),
         Some(dead.id.as_str())
     );
     let sent = world
-        .wait_notification(&ada.email, "the re-sent notification", |n| {
+        .wait_notification(&dead.recipient, "the re-sent notification", |n| {
             n.status == NotificationStatus::Sent
         })
         .await;

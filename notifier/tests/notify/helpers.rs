@@ -359,6 +359,19 @@ impl World {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `method url` with `token`, no body; status and body.
+    pub async fn call(&self, method: reqwest::Method, url: &str, token: String) -> (u16, Value) {
+        let response = self
+            .http
+            .request(method, url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     /// A launch of Selene IV to the Moon departing in `days` days.
     pub async fn launch(&self, days: i64) -> Uuid {
         let departure = (Utc::now() + chrono::Duration::days(days)).trunc_subsecs(0);
