@@ -245,13 +245,14 @@ async fn a_redelivered_event_sends_nothing_twice() {
     // Publish the booking's event again, as a relay that crashed after
     // publishing and before committing would (beyond the duplicate window,
     // under another message id).
-    world.republish_last("SeatsBooked").await;
-    let jetstream = jetstream::new(world.nats.clone());
+    // (Counted before: the notifier may read the copy at once.)
     let planned_before = metric(
         &notifier.metrics().await,
         "notifier_events_total",
         "outcome=\"planned\"",
     );
+    world.republish_last("SeatsBooked").await;
+    let jetstream = jetstream::new(world.nats.clone());
     testkit::wait_for(WAIT, "the notifier to read the copy", || async {
         metric(
             &notifier.metrics().await,
