@@ -19,7 +19,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, Message};
 use bson::DateTime as BsonDateTime;
@@ -29,6 +29,8 @@ use read_models::core_db::{notification_id, NotificationDoc, NotificationStatus}
 use tokio::sync::watch;
 use tracing::Instrument;
 use uuid::Uuid;
+
+use projectors::consume;
 
 use crate::context::{Context, ContextError};
 use crate::metrics::NotifierMetrics;
@@ -120,34 +122,19 @@ impl Planner {
     }
 
     async fn prepare(&self) -> anyhow::Result<pull::Stream> {
-        let stream = self
-            .jetstream
-            .get_or_create_stream(self.config.stream.clone())
-            .await?;
-        let consumer = stream
-            .get_or_create_consumer(
-                &self.config.consumer,
-                pull::Config {
-                    durable_name: Some(self.config.consumer.clone()),
-                    description: Some("notifier: emails about bookings".into()),
-                    deliver_policy: if self.config.start_from_new {
-                        DeliverPolicy::New
-                    } else {
-                        DeliverPolicy::All
-                    },
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: self.config.ack_wait,
-                    max_deliver: -1,
-                    filter_subject: self.config.filter.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        Ok(consumer
-            .stream()
-            .heartbeat(Duration::from_secs(5))
-            .messages()
-            .await?)
+        let deliver = if self.config.start_from_new {
+            DeliverPolicy::New
+        } else {
+            DeliverPolicy::All
+        };
+        let consumer = consume::durable(
+            &self.config.consumer,
+            "notifier: emails about bookings",
+            self.config.filter.clone(),
+            self.config.ack_wait,
+            deliver,
+        );
+        consume::subscribe(&self.jetstream, self.config.stream.clone(), consumer, None).await
     }
 
     /// Plans until `shutdown` turns true; the event in hand is finished

@@ -4,6 +4,7 @@
 //! users' profiles in Postgres ([`profiles`]); the finance projector
 //! issues invoices and credit notes in Postgres ([`finance`]).
 
+pub mod consume;
 pub mod finance;
 pub mod metrics;
 pub mod profiles;

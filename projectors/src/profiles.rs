@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, stream, Message};
 use chrono::{DateTime, Utc};
@@ -27,6 +27,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::consume;
 use crate::metrics::ProjectorMetrics;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
@@ -396,27 +397,14 @@ impl ProfilesProjector {
                 "profiles (Postgres) from profile changes",
             ),
         };
-        let stream = self.jetstream.get_or_create_stream(stream).await?;
-        let consumer = stream
-            .get_or_create_consumer(
-                &name,
-                pull::Config {
-                    durable_name: Some(name.clone()),
-                    description: Some(description.into()),
-                    deliver_policy: DeliverPolicy::All,
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: self.config.ack_wait,
-                    max_deliver: -1,
-                    filter_subject: filter,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        Ok(consumer
-            .stream()
-            .heartbeat(Duration::from_secs(5))
-            .messages()
-            .await?)
+        let consumer = consume::durable(
+            &name,
+            description,
+            filter,
+            self.config.ack_wait,
+            DeliverPolicy::All,
+        );
+        consume::subscribe(&self.jetstream, stream, consumer, None).await
     }
 
     async fn follow(&self, feed: Feed, mut shutdown: watch::Receiver<bool>) {

@@ -23,7 +23,7 @@ pub mod store;
 
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, stream, Message};
 use events::{Envelope, LaunchEvent};
@@ -31,6 +31,7 @@ use futures::{FutureExt, StreamExt};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 
+use crate::consume;
 use crate::metrics::ProjectorMetrics;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
@@ -195,31 +196,20 @@ impl FinanceProjector {
     }
 
     async fn prepare(&self) -> anyhow::Result<pull::Stream> {
-        let stream = self
-            .jetstream
-            .get_or_create_stream(self.config.events_stream.clone())
-            .await?;
-        let name = self.config.consumer.clone();
-        let consumer = stream
-            .get_or_create_consumer(
-                &name,
-                pull::Config {
-                    durable_name: Some(name.clone()),
-                    description: Some("finance (Postgres invoices) wake-ups".into()),
-                    deliver_policy: DeliverPolicy::All,
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: self.config.ack_wait,
-                    max_deliver: -1,
-                    filter_subject: self.config.filter.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        Ok(consumer
-            .stream()
-            .heartbeat(Duration::from_secs(5))
-            .messages()
-            .await?)
+        let consumer = consume::durable(
+            &self.config.consumer,
+            "finance (Postgres invoices) wake-ups",
+            self.config.filter.clone(),
+            self.config.ack_wait,
+            DeliverPolicy::All,
+        );
+        consume::subscribe(
+            &self.jetstream,
+            self.config.events_stream.clone(),
+            consumer,
+            None,
+        )
+        .await
     }
 
     /// Projects until `shutdown` turns true; a batch in flight is finished

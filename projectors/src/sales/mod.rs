@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, stream, Message};
 use async_nats::HeaderMap;
@@ -40,6 +40,7 @@ use events::{Envelope, LaunchEvent};
 use futures::StreamExt;
 use tokio::sync::watch;
 
+use crate::consume;
 use crate::metrics::ProjectorMetrics;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
@@ -137,25 +138,20 @@ impl SalesProjector {
     /// the stream's first message.
     pub fn consumer_config(&self) -> pull::Config {
         pull::Config {
-            durable_name: Some(self.config.consumer.clone()),
-            description: Some("sales read model (MongoDB)".into()),
-            deliver_policy: DeliverPolicy::All,
-            ack_policy: AckPolicy::Explicit,
-            ack_wait: self.config.ack_wait,
-            max_deliver: -1,
-            filter_subject: self.config.filter_subject.clone(),
             max_ack_pending: (self.config.batch_size * 4) as i64,
-            ..Default::default()
+            ..consume::durable(
+                &self.config.consumer,
+                "sales read model (MongoDB)",
+                self.config.filter_subject.clone(),
+                self.config.ack_wait,
+                DeliverPolicy::All,
+            )
         }
     }
 
     /// Creates (idempotently) the events stream, the dead-letter stream,
     /// the durable consumer and the indexes.
     pub async fn prepare(&self) -> anyhow::Result<pull::Stream> {
-        let events = self
-            .jetstream
-            .get_or_create_stream(self.config.stream.clone())
-            .await?;
         self.jetstream
             .get_or_create_stream(stream::Config {
                 name: self.config.dead_letter_stream.clone(),
@@ -165,17 +161,14 @@ impl SalesProjector {
                 ..Default::default()
             })
             .await?;
-        let consumer = events
-            .get_or_create_consumer(&self.config.consumer, self.consumer_config())
-            .await?;
         self.ensure_indexes().await;
-        let messages = consumer
-            .stream()
-            .max_messages_per_batch(self.config.batch_size)
-            .heartbeat(Duration::from_secs(5))
-            .messages()
-            .await?;
-        Ok(messages)
+        consume::subscribe(
+            &self.jetstream,
+            self.config.stream.clone(),
+            self.consumer_config(),
+            Some(self.config.batch_size),
+        )
+        .await
     }
 
     /// Creates the indexes unless done already. A failure (MongoDB down) is
