@@ -114,23 +114,28 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 impl Drop for TestApp {
     /// Drops the test's database, best-effort, also when the test failed.
-    /// The test's runtime may be shutting down, so this uses its own.
     fn drop(&mut self) {
-        let name = self.database.name().to_owned();
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let client = read_models::mongo::client(&mongodb_uri(), "query-api-tests")
-                    .await
-                    .ok()?;
-                client.database(&name).drop().await.ok()
-            })
-        });
-        let _ = dropped.join();
+        drop_database_blocking(self.database.name().to_owned());
     }
+}
+
+/// Drops the MongoDB database `name`, best-effort, from a `Drop`: the
+/// test's runtime may be shutting down, so this uses its own, on a thread
+/// of its own.
+pub fn drop_database_blocking(name: String) {
+    let dropped = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(async {
+            let client = read_models::mongo::client(&mongodb_uri(), "query-api-tests")
+                .await
+                .ok()?;
+            client.database(&name).drop().await.ok()
+        })
+    });
+    let _ = dropped.join();
 }
 
 /// The operations department.

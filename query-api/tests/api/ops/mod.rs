@@ -91,20 +91,7 @@ pub async fn spawn_ops_app_with(store: bool, configure: impl FnOnce(&mut Setting
 impl Drop for OpsApp {
     /// Drops the test's `core` database, best-effort (see `TestApp`).
     fn drop(&mut self) {
-        let name = self.core.name().to_owned();
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let client = read_models::mongo::client(&mongodb_uri(), "query-api-tests")
-                    .await
-                    .ok()?;
-                client.database(&name).drop().await.ok()
-            })
-        });
-        let _ = dropped.join();
+        crate::helpers::drop_database_blocking(self.core.name().to_owned());
     }
 }
 
