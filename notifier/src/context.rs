@@ -149,12 +149,4 @@ impl Context {
         }
         Ok(contacts)
     }
-
-    /// Whether PostgreSQL answers.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query_scalar::<_, i32>("SELECT 1")
-            .fetch_one(&self.pool)
-            .await
-            .map(|_| ())
-    }
 }

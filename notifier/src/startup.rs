@@ -27,7 +27,7 @@ use crate::templates::Templates;
 
 /// What the HTTP handlers share.
 struct Probes {
-    context: Arc<Context>,
+    pool: sqlx::PgPool,
     store: NotificationStore,
     nats: async_nats::Client,
     mailer: Mailer,
@@ -81,10 +81,9 @@ impl Application {
         let metrics = Metrics::new("notifier");
         let notifier_metrics = NotifierMetrics::register(&metrics);
         let fresh = Arc::new(Fresh::default());
-        let context = Arc::new(Context::new(pool.clone(), settings.context_cache_size));
         let planner = Planner::new(
             jetstream.clone(),
-            Context::new(pool, settings.context_cache_size),
+            Context::new(pool.clone(), settings.context_cache_size),
             store.clone(),
             Templates::new(&settings.currency, &settings.support_email),
             ConsumerConfig {
@@ -132,7 +131,7 @@ impl Application {
         let (port, server) = platform::http::probe_server(
             &settings.addr,
             Probes {
-                context,
+                pool,
                 store: store.clone(),
                 nats,
                 mailer,
@@ -239,7 +238,7 @@ async fn prepare(
 /// it is down, events are still planned and sends wait for it.
 async fn ready(probes: web::Data<Probes>) -> HttpResponse {
     let (database, mongo, smtp) = futures::join!(
-        probes.context.ping(),
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&probes.pool),
         probes.store.ping(),
         tokio::time::timeout(Duration::from_secs(3), probes.mailer.reachable()),
     );
