@@ -120,17 +120,7 @@ impl Service {
 
     /// Registers the benchmark rocket.
     pub async fn rocket(&self, client: &reqwest::Client, token: &str) -> anyhow::Result<String> {
-        let body = post_ok(
-            client,
-            &format!("{}/v1/rockets", self.base),
-            token,
-            json!({ "name": "Bench Heavy", "capacity": crate::CAPACITY, "range": "mars" }),
-        )
-        .await?;
-        body["rocket_id"]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("POST /v1/rockets answered no rocket_id: {body}"))
+        rocket(client, &self.base, token).await
     }
 
     /// Schedules a launch far enough ahead for every age and refund rule.
@@ -140,23 +130,7 @@ impl Service {
         token: &str,
         rocket: &str,
     ) -> anyhow::Result<String> {
-        let body = post_ok(
-            client,
-            &format!("{}/v1/launches", self.base),
-            token,
-            json!({
-                "rocket_id": rocket,
-                "spaceport": "Bench Port",
-                "destination": "moon",
-                "departure_at": Utc::now() + chrono::Duration::days(500),
-                "price_per_seat_cents": 100_000_000,
-            }),
-        )
-        .await?;
-        body["launch_id"]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("POST /v1/launches answered no launch_id: {body}"))
+        launch(client, &self.base, token, rocket).await
     }
 
     /// Stops the service.
@@ -260,4 +234,46 @@ pub async fn oversold_launches(db: &PgConnectOptions) -> anyhow::Result<i64> {
     .await?;
     conn.close().await?;
     Ok(oversold)
+}
+
+/// Registers the benchmark rocket on the command API at `base`.
+pub async fn rocket(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<String> {
+    let body = post_ok(
+        client,
+        &format!("{base}/v1/rockets"),
+        token,
+        json!({ "name": "Bench Heavy", "capacity": crate::CAPACITY, "range": "mars" }),
+    )
+    .await?;
+    body["rocket_id"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("POST /v1/rockets answered no rocket_id: {body}"))
+}
+
+/// Schedules a launch of `rocket` on the command API at `base`, far enough
+/// ahead for every age and refund rule.
+pub async fn launch(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    rocket: &str,
+) -> anyhow::Result<String> {
+    let body = post_ok(
+        client,
+        &format!("{base}/v1/launches"),
+        token,
+        json!({
+            "rocket_id": rocket,
+            "spaceport": "Bench Port",
+            "destination": "moon",
+            "departure_at": Utc::now() + chrono::Duration::days(500),
+            "price_per_seat_cents": 100_000_000,
+        }),
+    )
+    .await?;
+    body["launch_id"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("POST /v1/launches answered no launch_id: {body}"))
 }

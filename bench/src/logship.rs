@@ -26,13 +26,12 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use chrono::Utc;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
 use crate::api::{self, free_port, wait_ready, Keys};
 use crate::report::Latency;
-use crate::{database_url, drop_database, fresh_database, post_ok, Config, SPREAD_LAUNCHES};
+use crate::{database_url, drop_database, fresh_database, Config, SPREAD_LAUNCHES};
 
 /// Clients booking at once.
 const CONCURRENCY: usize = 32;
@@ -182,16 +181,7 @@ pub async fn run(config: &Config) -> anyhow::Result<String> {
     // The rocket, once (shipping off).
     let rocket = {
         let service = Service::start(config, &keys.public, Mode::Off).await?;
-        let rocket = post_ok(
-            &client,
-            &format!("{}/v1/rockets", service.base),
-            &keys.operations,
-            json!({ "name": "Bench Heavy", "capacity": crate::CAPACITY, "range": "mars" }),
-        )
-        .await?["rocket_id"]
-            .as_str()
-            .context("no rocket_id")?
-            .to_owned();
+        let rocket = api::rocket(&client, &service.base, &keys.operations).await?;
         service.stop().await;
         rocket
     };
@@ -203,25 +193,7 @@ pub async fn run(config: &Config) -> anyhow::Result<String> {
         // bookings, so later runs on the same launches would cost more.
         let mut launches = Vec::new();
         for _ in 0..SPREAD_LAUNCHES {
-            let launch = post_ok(
-                &client,
-                &format!("{}/v1/launches", service.base),
-                &keys.operations,
-                json!({
-                    "rocket_id": rocket,
-                    "spaceport": "Bench Port",
-                    "destination": "moon",
-                    "departure_at": Utc::now() + chrono::Duration::days(500),
-                    "price_per_seat_cents": 100_000_000,
-                }),
-            )
-            .await?;
-            launches.push(
-                launch["launch_id"]
-                    .as_str()
-                    .context("no launch_id")?
-                    .to_owned(),
-            );
+            launches.push(api::launch(&client, &service.base, &keys.operations, &rocket).await?);
         }
         api::load(
             &client,

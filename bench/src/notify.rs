@@ -48,7 +48,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use bson::doc;
-use chrono::Utc;
 use futures::StreamExt;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -149,29 +148,9 @@ pub async fn run(config: &Config) -> anyhow::Result<String> {
 }
 
 async fn cleanup(config: &Config, mongo: &mongodb::Client) -> anyhow::Result<()> {
-    delete_streams(&config.nats_url).await?;
+    crate::stack::delete_streams(&config.nats_url, &[EVENTS_STREAM, DEAD_LETTER_STREAM]).await?;
     stack::drop_mongo_database(mongo, CORE_DB).await?;
     drop_database(&config.server, DB).await
-}
-
-/// Deletes this part's JetStream streams (and so their consumers), if any.
-async fn delete_streams(nats_url: &str) -> anyhow::Result<()> {
-    use async_nats::jetstream::context::DeleteStreamErrorKind;
-    use async_nats::jetstream::ErrorCode;
-    let client = async_nats::connect(nats_url)
-        .await
-        .with_context(|| format!("connecting to NATS at {nats_url}"))?;
-    let jetstream = async_nats::jetstream::new(client);
-    for stream in [EVENTS_STREAM, DEAD_LETTER_STREAM] {
-        match jetstream.delete_stream(stream).await {
-            Ok(_) => {}
-            Err(e)
-                if matches!(e.kind(), DeleteStreamErrorKind::JetStream(ref js)
-                    if js.error_code() == ErrorCode::STREAM_NOT_FOUND) => {}
-            Err(e) => return Err(e).with_context(|| format!("deleting stream {stream}")),
-        }
-    }
-    Ok(())
 }
 
 /// A child process of this part, logging to a file; killed when stopped or
@@ -579,38 +558,10 @@ async fn schedule(
     api: &str,
     operations: &str,
 ) -> anyhow::Result<Vec<String>> {
-    let rocket = post_ok(
-        client,
-        &format!("{api}/v1/rockets"),
-        operations,
-        json!({ "name": "Bench Heavy", "capacity": crate::CAPACITY, "range": "mars" }),
-    )
-    .await?;
-    let rocket = rocket["rocket_id"]
-        .as_str()
-        .with_context(|| format!("POST /v1/rockets answered no rocket_id: {rocket}"))?
-        .to_owned();
+    let rocket = crate::api::rocket(client, api, operations).await?;
     let mut launches = Vec::with_capacity(LAUNCHES);
     for _ in 0..LAUNCHES {
-        let launch = post_ok(
-            client,
-            &format!("{api}/v1/launches"),
-            operations,
-            json!({
-                "rocket_id": rocket,
-                "spaceport": "Bench Port",
-                "destination": "moon",
-                "departure_at": Utc::now() + chrono::Duration::days(500),
-                "price_per_seat_cents": 100_000_000,
-            }),
-        )
-        .await?;
-        launches.push(
-            launch["launch_id"]
-                .as_str()
-                .with_context(|| format!("POST /v1/launches answered no launch_id: {launch}"))?
-                .to_owned(),
-        );
+        launches.push(crate::api::launch(client, api, operations, &rocket).await?);
     }
     Ok(launches)
 }

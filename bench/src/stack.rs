@@ -120,15 +120,15 @@ impl Process {
     }
 }
 
-/// Deletes the bench's JetStream streams (and so their consumers), if any.
-pub async fn delete_streams(nats_url: &str) -> anyhow::Result<()> {
+/// Deletes the JetStream `streams` (and so their consumers), if any.
+pub async fn delete_streams(nats_url: &str, streams: &[&str]) -> anyhow::Result<()> {
     use async_nats::jetstream::context::DeleteStreamErrorKind;
     use async_nats::jetstream::ErrorCode;
     let client = async_nats::connect(nats_url)
         .await
         .with_context(|| format!("connecting to NATS at {nats_url}"))?;
     let jetstream = async_nats::jetstream::new(client);
-    for stream in [EVENTS_STREAM, DEAD_LETTER_STREAM] {
+    for &stream in streams {
         match jetstream.delete_stream(stream).await {
             Ok(_) => {}
             Err(e)

@@ -58,12 +58,20 @@ pub async fn run(config: &Config) -> anyhow::Result<Vec<String>> {
     println!();
     println!("## Read side under load — command-api + projectors + query-api");
     let mongo = stack::mongo(config).await?;
-    stack::delete_streams(&config.nats_url).await?;
+    stack::delete_streams(
+        &config.nats_url,
+        &[stack::EVENTS_STREAM, stack::DEAD_LETTER_STREAM],
+    )
+    .await?;
     stack::drop_mongo_database(&mongo, SALES_DB).await?;
     fresh_database(&config.server, DB).await?;
     let result = measure(config, &mongo).await;
     let cleanup = async {
-        stack::delete_streams(&config.nats_url).await?;
+        stack::delete_streams(
+            &config.nats_url,
+            &[stack::EVENTS_STREAM, stack::DEAD_LETTER_STREAM],
+        )
+        .await?;
         stack::drop_mongo_database(&mongo, SALES_DB).await?;
         drop_database(&config.server, DB).await
     }
