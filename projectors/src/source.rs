@@ -217,13 +217,21 @@ const SETTLE_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 /// Positions are taken from an identity when a transaction inserts, and
 /// transactions commit in another order, so a plain "position > after"
 /// read can see 7 while 6 is still uncommitted, and a reader that moved on
-/// would skip 6 for ever. A position at or below the highest one visible now
-/// was taken before this read, so only a transaction in flight now can still
-/// commit it. This reads what is visible and the transactions in flight in
-/// one snapshot, waits until those have ended (committed or rolled back),
-/// and reads the same range again: what it finds then is final, and gaps
-/// left are rollbacks. Projections that must see events in exactly the
-/// global order (the finance numbering) read through this.
+/// would skip 6 for ever. A position below the highest one visible now was
+/// taken before this read, by a transaction that already had its id (the
+/// `events_take_xid` trigger gives it one before any position) and holds
+/// the lock on that id until it ends. So when the positions read are not
+/// contiguous, this collects the ids of the database's running writers,
+/// waits until those have ended (committed or rolled back) and reads the
+/// same range again: what it finds then is final, and gaps left are
+/// rollbacks. Without a gap nothing is waited for.
+///
+/// The running writers are read from the lock table rather than from the
+/// snapshot's in-progress list: a snapshot lists only ids below its `xmax`
+/// (the latest completed id + 1), and a writer whose id is newer than
+/// every completed one is missing from it although its position may be
+/// older than a visible one. Projections that must see events in exactly
+/// the global order (the finance numbering) read through this.
 pub async fn settled_after(
     pool: &sqlx::PgPool,
     after: i64,
@@ -233,46 +241,56 @@ pub async fn settled_after(
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let up_to: Option<i64> = sqlx::query_scalar(
-        "SELECT max(global_position) FROM (SELECT global_position FROM events
-          WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS page",
-    )
+    let page: Vec<RawEvent> = sqlx::query_as(&format!(
+        "SELECT {RAW_COLUMNS} FROM events
+          WHERE global_position > $1 ORDER BY global_position LIMIT $2"
+    ))
     .bind(after)
     .bind(limit)
-    .fetch_one(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    let in_flight: Vec<String> =
-        sqlx::query_scalar("SELECT xid::text FROM pg_snapshot_xip(pg_current_snapshot()) AS xid")
-            .fetch_all(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    let Some(up_to) = up_to else {
+    let Some(up_to) = page.last().map(|e| e.global_position) else {
+        tx.commit().await?;
         return Ok(Settled {
             events: Vec::new(),
             up_to: after,
         });
     };
-    if !in_flight.is_empty() {
-        wait_until_ended(pool, &in_flight).await?;
+    if up_to - after == page.len() as i64 {
+        // Every position in the range is visible: none can appear later.
+        tx.commit().await?;
+        return Ok(Settled { events: page, up_to });
     }
-    let events = sqlx::query_as(&format!(
-        "SELECT {RAW_COLUMNS} FROM events
-          WHERE global_position > $1 AND global_position <= $2
-          ORDER BY global_position"
-    ))
-    .bind(after)
-    .bind(up_to)
-    .fetch_all(pool)
-    .await?;
+    let writers = running_writers(&mut tx).await?;
+    tx.commit().await?;
+    if !writers.is_empty() {
+        wait_until_ended(pool, &writers).await?;
+    }
+    let events = events_between(pool, after, up_to).await?;
     Ok(Settled { events, up_to })
 }
 
-/// Polls until none of the transactions `xids` is in progress.
+/// The ids of the transactions of this database that hold a transaction id
+/// now, other than the caller's own.
+async fn running_writers(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT l.transactionid::text
+           FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+          WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+            AND a.datname = current_database() AND l.pid <> pg_backend_pid()",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Polls until none of the transactions `xids` holds the lock on its id,
+/// which it releases only after its commit (or rollback) is visible.
 async fn wait_until_ended(pool: &sqlx::PgPool, xids: &[String]) -> Result<(), sqlx::Error> {
     loop {
         let running: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM unnest($1::text[]) AS xid
-              WHERE pg_xact_status(xid::xid8) = 'in progress'",
+            "SELECT count(*) FROM pg_locks
+              WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted
+                AND transactionid::text = ANY($1)",
         )
         .bind(xids)
         .fetch_one(pool)
