@@ -259,7 +259,10 @@ pub async fn settled_after(
     if up_to - after == page.len() as i64 {
         // Every position in the range is visible: none can appear later.
         tx.commit().await?;
-        return Ok(Settled { events: page, up_to });
+        return Ok(Settled {
+            events: page,
+            up_to,
+        });
     }
     let writers = running_writers(&mut tx).await?;
     tx.commit().await?;

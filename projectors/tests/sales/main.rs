@@ -6,6 +6,7 @@ mod e2e;
 mod faults;
 mod finance;
 mod finance_rebuild;
+mod finance_stress;
 mod helpers;
 mod profiles;
 mod projection;

@@ -132,18 +132,22 @@ async fn a_position_taken_by_a_statement_that_has_not_written_its_row_yet_is_wai
         .fetch_one(&pool)
         .await
     });
-    testkit::wait_for(Duration::from_secs(10), "the insert waits at the gate", || {
-        let pool = world.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-            )
-            .fetch_one(&pool)
-            .await
-            .expect("pg_locks")
-                == 1
-        }
-    })
+    testkit::wait_for(
+        Duration::from_secs(10),
+        "the insert waits at the gate",
+        || {
+            let pool = world.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                )
+                .fetch_one(&pool)
+                .await
+                .expect("pg_locks")
+                    == 1
+            }
+        },
+    )
     .await;
     // A later position commits meanwhile.
     let p2 = insert(&mut conn, "after-held").await;
