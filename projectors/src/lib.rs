@@ -7,6 +7,7 @@
 pub mod consume;
 pub mod finance;
 pub mod metrics;
+pub mod parking;
 pub mod profiles;
 pub mod relay;
 pub mod sales;

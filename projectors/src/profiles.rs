@@ -11,8 +11,10 @@
 //! changed since (it sets only the email and the registration time), and a
 //! change applies only over a lower `profile_version`, so a redelivery,
 //! a replay or a late event changes nothing. A Postgres outage nacks with a
-//! growing delay, forever; a message that cannot be read is terminated after
-//! `DEAD_LETTER_AFTER` deliveries and logged with its reason.
+//! growing delay, forever; a message that cannot be read, or whose row
+//! Postgres refuses (a data or constraint error: retrying cannot help), is
+//! parked after `DEAD_LETTER_AFTER` deliveries (see [`crate::parking`]) and
+//! the feed goes on.
 
 use std::time::Duration;
 
@@ -29,10 +31,14 @@ use uuid::Uuid;
 
 use crate::consume;
 use crate::metrics::ProjectorMetrics;
+use crate::parking::{self, Parking};
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
 
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The name the profiles projector parks messages under.
+pub const PROJECTION: &str = "profiles";
 
 /// What the profiles projector is configured with.
 #[derive(Debug, Clone)]
@@ -49,7 +55,7 @@ pub struct ProfilesConfig {
     pub users_consumer: String,
     /// Redelivery wait for an unacknowledged message.
     pub ack_wait: Duration,
-    /// Deliveries of an unreadable message before it is terminated.
+    /// Deliveries of a message that cannot be applied before it is parked.
     pub dead_letter_after: i64,
     /// Longest pause between retries.
     pub max_backoff: Duration,
@@ -353,21 +359,25 @@ enum Feed {
 pub struct ProfilesProjector {
     pool: PgPool,
     jetstream: jetstream::Context,
+    parking: Parking,
     config: ProfilesConfig,
     metrics: ProjectorMetrics,
 }
 
 impl ProfilesProjector {
-    /// A projector writing through `pool`.
+    /// A projector writing through `pool`, parking what it cannot apply
+    /// with `parking`.
     pub fn new(
         pool: PgPool,
         client: async_nats::Client,
+        parking: Parking,
         config: ProfilesConfig,
         metrics: ProjectorMetrics,
     ) -> Self {
         Self {
             pool,
             jetstream: jetstream::new(client),
+            parking,
             config,
             metrics,
         }
@@ -404,6 +414,7 @@ impl ProfilesProjector {
             self.config.ack_wait,
             DeliverPolicy::All,
         );
+        self.parking.ensure_stream().await?;
         consume::subscribe(&self.jetstream, stream, consumer, None).await
     }
 
@@ -450,13 +461,8 @@ impl ProfilesProjector {
         let change = match change {
             Ok(change) => change,
             Err(reason) if delivered >= self.config.dead_letter_after => {
-                tracing::error!(reason, subject = %message.subject, delivered,
-                    "profiles: an unreadable message is dropped (terminated)");
-                self.metrics
-                    .events
-                    .with_label_values(&["dead_lettered"])
-                    .inc();
-                ack(&message, AckKind::Term).await;
+                self.park(&message, &format!("unreadable: {reason}"), delivered)
+                    .await;
                 return;
             }
             Err(reason) => {
@@ -472,10 +478,47 @@ impl ProfilesProjector {
                 self.metrics.events.with_label_values(&["applied"]).inc();
                 ack(&message, AckKind::Ack).await;
             }
+            Err(error)
+                if !parking::is_unavailable(&error)
+                    && delivered >= self.config.dead_letter_after =>
+            {
+                self.park(
+                    &message,
+                    &format!("refused by Postgres: {error}"),
+                    delivered,
+                )
+                .await;
+            }
             Err(error) => {
                 tracing::warn!(%error, delivered, "profiles: writing failed; will retry");
                 self.metrics.events.with_label_values(&["retried"]).inc();
                 ack(&message, AckKind::Nak(Some(self.delay(delivered)))).await;
+            }
+        }
+    }
+
+    /// Parks `message` and terminates it; if parking fails it is nacked,
+    /// and parked on a later delivery.
+    async fn park(&self, message: &Message, reason: &str, delivered: i64) {
+        // Both feeds' subjects end with the user's id.
+        let key = message.subject.as_str().rsplit('.').next();
+        match self
+            .parking
+            .park(PROJECTION, key, message, reason, delivered)
+            .await
+        {
+            Ok(subject) => {
+                tracing::error!(reason, %subject, original = %message.subject, delivered,
+                    "profiles: gave up on a message: parked for IT (GET /v1/ops/parked)");
+                self.metrics
+                    .events
+                    .with_label_values(&["dead_lettered"])
+                    .inc();
+                ack(message, AckKind::Term).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "parking a message failed; will retry");
+                ack(message, AckKind::Nak(Some(self.config.max_backoff))).await;
             }
         }
     }

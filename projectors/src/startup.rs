@@ -14,8 +14,9 @@ use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-use crate::finance::{FinanceConfig, FinanceProjector};
+use crate::finance::{FinanceConfig, FinanceProjector, HaltState};
 use crate::metrics::{ProjectorMetrics, RelayMetrics};
+use crate::parking::Parking;
 use crate::profiles::{ProfilesConfig, ProfilesProjector};
 use crate::relay::{Relay, RelayConfig};
 use crate::sales::{SalesConfig, SalesProjector, SalesStore};
@@ -27,6 +28,12 @@ struct Probes {
     nats: async_nats::Client,
     /// Only when a component writes to MongoDB.
     mongo: Option<mongodb::Client>,
+    /// Where events are parked, and the projections of this process that
+    /// park them.
+    parking: Parking,
+    parks: Vec<&'static str>,
+    /// Only when the finance projector runs here.
+    finance: Option<HaltState>,
 }
 
 /// A built, bound, not yet running projectors process.
@@ -66,6 +73,12 @@ impl Application {
             .with_context(|| format!("NATS_URL {}", settings.nats_url))?;
         let metrics = Metrics::new("projectors");
         let wants = |component| settings.components.contains(&component);
+        let parking = Parking::new(
+            nats.clone(),
+            settings.dead_letter_stream.clone(),
+            settings.dead_letter_prefix(),
+        );
+        let mut parks = Vec::new();
         let relay = wants(Component::Relay).then(|| {
             Relay::new(
                 pool.clone(),
@@ -82,9 +95,11 @@ impl Application {
                     .context("MONGODB_URI")?;
             let store = SalesStore::new(client.database(&settings.sales_database), pool.clone());
             mongo = Some(client);
+            parks.push(crate::sales::PROJECTION);
             Some(SalesProjector::new(
                 store,
                 nats.clone(),
+                parking.clone(),
                 SalesConfig::from(&settings),
                 ProjectorMetrics::register(&metrics, "sales_projector"),
             ))
@@ -92,24 +107,35 @@ impl Application {
             None
         };
         let profiles = wants(Component::Profiles).then(|| {
+            parks.push(crate::profiles::PROJECTION);
             ProfilesProjector::new(
                 pool.clone(),
                 nats.clone(),
+                parking.clone(),
                 ProfilesConfig::from(&settings),
                 ProjectorMetrics::register(&metrics, "profiles_projector"),
             )
         });
-        let finance = wants(Component::Finance).then(|| {
+        let halt = wants(Component::Finance).then(|| HaltState::register(&metrics));
+        let finance = halt.clone().map(|halt| {
             FinanceProjector::new(
                 pool.clone(),
                 nats.clone(),
                 FinanceConfig::from(&settings),
                 ProjectorMetrics::register(&metrics, "finance_projector"),
+                halt,
             )
         });
         let (port, server) = platform::http::probe_server(
             &settings.addr,
-            Probes { pool, nats, mongo },
+            Probes {
+                pool,
+                nats,
+                mongo,
+                parking,
+                parks,
+                finance: halt,
+            },
             ready,
             metrics,
             settings.shutdown_timeout_secs,
@@ -172,7 +198,11 @@ impl Application {
 }
 
 /// `GET /ready`: Postgres answers, NATS is connected, and MongoDB answers
-/// (when a component writes to it).
+/// (when a component writes to it): 200 `ready`, else 503 `unavailable`.
+/// A finance projection halted at an event it cannot apply is 503
+/// `halted`, with the position and the error under `finance`; events
+/// parked by this process's projections are 200 `degraded`, counted by
+/// projection under `parked` (it works, but something needs IT).
 async fn ready(probes: web::Data<Probes>) -> HttpResponse {
     let database = sqlx::query_scalar::<_, i32>("SELECT 1")
         .fetch_one(&probes.pool)
@@ -189,17 +219,38 @@ async fn ready(probes: web::Data<Probes>) -> HttpResponse {
         ),
         None => None,
     };
+    let parked = if nats && !probes.parks.is_empty() {
+        probes.parking.counts(&probes.parks).await.ok()
+    } else {
+        None
+    };
+    let halt = probes.finance.as_ref().and_then(HaltState::current);
     let up = |ok: bool| if ok { "up" } else { "down" };
     let all = database && nats && mongo.unwrap_or(true);
+    let status = if !all {
+        "unavailable"
+    } else if halt.is_some() {
+        "halted"
+    } else if parked.as_ref().is_some_and(|p| !p.is_empty()) {
+        "degraded"
+    } else {
+        "ready"
+    };
     let mut body = serde_json::json!({
-        "status": if all { "ready" } else { "unavailable" },
+        "status": status,
         "database": up(database),
         "nats": up(nats),
     });
     if let Some(mongo) = mongo {
         body["mongo"] = up(mongo).into();
     }
-    if all {
+    if let Some(parked) = parked.filter(|p| !p.is_empty()) {
+        body["parked"] = serde_json::json!(parked);
+    }
+    if let Some(halt) = halt {
+        body["finance"] = serde_json::json!(halt);
+    }
+    if matches!(status, "ready" | "degraded") {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

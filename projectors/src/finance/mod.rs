@@ -11,9 +11,17 @@
 //! in one transaction, under an advisory lock, so replicas take turns and
 //! a crash re-applies nothing twice: effectively exactly once.
 //!
-//! An event the rules cannot account for (unreadable, or contradicting the
-//! projection) stops the projection at that event, logged at ERROR and
-//! retried with backoff: finance never skips an event.
+//! An event that cannot be applied (unreadable, contradicting the
+//! projection, or refused by Postgres for its data) stops the projection at
+//! that event: finance never skips one. After a failure the projector goes
+//! on one event per transaction, so everything before the culprit is
+//! applied and its position is exact; after `DEAD_LETTER_AFTER` failures in
+//! a row the projection is **halted** ([`Halt`]): logged at ERROR, the
+//! gauges `finance_projector_halted` and `finance_projector_halted_position`
+//! set, `/ready` answers 503 `halted` with the position and the error (and so
+//! does IT's `/v1/ops/status`). It keeps retrying at the longest backoff and
+//! resumes by itself once the cause is fixed (a corrected release, a
+//! repaired row). An unavailable database is only retried: it halts nothing.
 //!
 //! [`settled_after`]: crate::source::settled_after
 
@@ -57,6 +65,28 @@ pub enum FinanceError {
     /// An event contradicts the projection.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+}
+
+impl FinanceError {
+    /// Whether it says the database cannot be used now (rather than that
+    /// an event cannot be applied): see [`crate::parking::is_unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(error) => crate::parking::is_unavailable(error),
+            Self::Unreadable(_) | Self::Ledger(_) => false,
+        }
+    }
+}
+
+/// The position of the first event after the live checkpoint: the one a
+/// failing one-event batch could not apply.
+async fn next_position(pool: &PgPool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT min(global_position) FROM events
+          WHERE global_position > (SELECT position FROM finance.checkpoint)",
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// What one batch did.
@@ -153,6 +183,75 @@ pub struct FinanceConfig {
     pub ack_wait: Duration,
     /// Longest pause between retries.
     pub max_backoff: Duration,
+    /// `DEAD_LETTER_AFTER`: failures in a row at one event before the
+    /// projection is reported halted.
+    pub halt_after: u32,
+}
+
+/// Where the finance projection is stopped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Halt {
+    /// The global position of the event it cannot apply.
+    pub position: i64,
+    /// The last error.
+    pub error: String,
+    /// When it halted.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// Failed attempts at this event so far.
+    pub attempts: u32,
+}
+
+/// Whether the live finance projection is halted; shared by the projector
+/// and `/ready`. Cheap to clone.
+#[derive(Clone)]
+pub struct HaltState {
+    current: std::sync::Arc<std::sync::Mutex<Option<Halt>>>,
+    halted: prometheus::IntGauge,
+    position: prometheus::IntGauge,
+}
+
+impl HaltState {
+    /// A state that is not halted, with its gauges registered in `metrics`.
+    pub fn register(metrics: &platform::metrics::Metrics) -> Self {
+        let halted = prometheus::IntGauge::new(
+            "finance_projector_halted",
+            "1 while the finance projection is stopped at an event it cannot apply",
+        )
+        .expect("static metric definition");
+        let position = prometheus::IntGauge::new(
+            "finance_projector_halted_position",
+            "the global position the finance projection is halted at (0 when it is not)",
+        )
+        .expect("static metric definition");
+        for gauge in [&halted, &position] {
+            metrics
+                .registry
+                .register(Box::new(gauge.clone()))
+                .expect("registered once");
+        }
+        Self {
+            current: Default::default(),
+            halted,
+            position,
+        }
+    }
+
+    /// The halt, if it is halted.
+    pub fn current(&self) -> Option<Halt> {
+        self.current.lock().expect("not poisoned").clone()
+    }
+
+    fn set(&self, halt: Halt) {
+        self.halted.set(1);
+        self.position.set(halt.position);
+        *self.current.lock().expect("not poisoned") = Some(halt);
+    }
+
+    fn clear(&self) -> Option<Halt> {
+        self.halted.set(0);
+        self.position.set(0);
+        self.current.lock().expect("not poisoned").take()
+    }
 }
 
 impl From<&Settings> for FinanceConfig {
@@ -165,6 +264,7 @@ impl From<&Settings> for FinanceConfig {
             poll_interval: settings.finance_poll_interval,
             ack_wait: settings.sales_ack_wait,
             max_backoff: settings.max_backoff,
+            halt_after: settings.dead_letter_after.clamp(1, i64::from(u32::MAX)) as u32,
         }
     }
 }
@@ -175,6 +275,7 @@ pub struct FinanceProjector {
     jetstream: jetstream::Context,
     config: FinanceConfig,
     metrics: ProjectorMetrics,
+    halt: HaltState,
 }
 
 impl FinanceProjector {
@@ -186,12 +287,14 @@ impl FinanceProjector {
         client: async_nats::Client,
         config: FinanceConfig,
         metrics: ProjectorMetrics,
+        halt: HaltState,
     ) -> Self {
         Self {
             pool,
             jetstream: jetstream::new(client),
             config,
             metrics,
+            halt,
         }
     }
 
@@ -218,6 +321,9 @@ impl FinanceProjector {
         let mut backoff = INITIAL_BACKOFF;
         let mut last_read = None::<Instant>;
         let mut consumer = None;
+        // After an event failed: one event per batch, until it applies.
+        let mut narrow = false;
+        let mut failures = 0_u32;
         while !*shutdown.borrow() && shutdown.has_changed().is_ok() {
             if consumer.is_none() {
                 match self.prepare().await {
@@ -248,14 +354,24 @@ impl FinanceProjector {
                 }
             };
             let due = last_read.is_none_or(|at| at.elapsed() >= self.config.poll_interval);
-            if messages.is_empty() && !due && consumer.is_some() {
+            if messages.is_empty() && !due && consumer.is_some() && !narrow {
                 continue;
             }
             let began = Instant::now();
-            match catch_up(&self.pool, self.config.batch_size).await {
+            let limit = if narrow { 1 } else { self.config.batch_size };
+            match catch_up(&self.pool, limit).await {
                 Ok(applied) => {
                     backoff = INITIAL_BACKOFF;
                     last_read = Some(Instant::now());
+                    narrow = false;
+                    failures = 0;
+                    if let Some(halt) = self.halt.clear() {
+                        tracing::info!(
+                            position = halt.position,
+                            attempts = halt.attempts,
+                            "finance: the projection resumed past the event it was halted at"
+                        );
+                    }
                     if applied.events > 0 {
                         self.record(&applied, began);
                     }
@@ -264,14 +380,12 @@ impl FinanceProjector {
                     }
                 }
                 Err(error) => {
-                    match &error {
-                        FinanceError::Database(_) => {
-                            tracing::warn!(%error, "finance: writing failed; will retry");
-                        }
-                        FinanceError::Unreadable(_) | FinanceError::Ledger(_) => {
-                            tracing::error!(%error,
-                                "finance: the projection is stopped at this event until it can be applied");
-                        }
+                    if error.is_unavailable() {
+                        tracing::warn!(%error, "finance: the database is unavailable; will retry");
+                    } else {
+                        narrow = true;
+                        failures += 1;
+                        self.failed_at_event(&error, failures).await;
                     }
                     self.metrics.events.with_label_values(&["retried"]).inc();
                     for message in &messages {
@@ -285,6 +399,39 @@ impl FinanceProjector {
                 }
             }
         }
+    }
+
+    /// Counts a failure of the event after the checkpoint; past
+    /// `halt_after` in a row the projection is reported halted there.
+    async fn failed_at_event(&self, error: &FinanceError, failures: u32) {
+        let position = match error {
+            FinanceError::Unreadable(unreadable) => Some(unreadable.position),
+            _ => next_position(&self.pool).await.ok().flatten(),
+        };
+        let Some(position) = position else {
+            tracing::warn!(%error, "finance: a batch failed; will retry");
+            return;
+        };
+        if failures < self.config.halt_after {
+            tracing::warn!(%error, position, failures,
+                "finance: an event cannot be applied; retrying it alone");
+            return;
+        }
+        let since = match self.halt.current() {
+            Some(halt) if halt.position == position => halt.since,
+            _ => {
+                tracing::error!(%error, position, failures,
+                    "finance: the projection is HALTED at this event (nothing after it is \
+                     invoiced) until it can be applied; retrying at the longest backoff");
+                chrono::Utc::now()
+            }
+        };
+        self.halt.set(Halt {
+            position,
+            error: error.to_string(),
+            since,
+            attempts: failures,
+        });
     }
 
     fn record(&self, applied: &Applied, began: Instant) {

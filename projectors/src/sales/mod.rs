@@ -35,19 +35,22 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, stream, Message};
-use async_nats::HeaderMap;
 use events::{Envelope, LaunchEvent};
 use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::consume;
 use crate::metrics::ProjectorMetrics;
+use crate::parking::Parking;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
 use crate::source::decode_launch;
 pub use store::{Applied, ProjectError, SalesStore};
 
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The name the sales projector parks events under.
+pub const PROJECTION: &str = "sales";
 
 /// How the sales projector behaves; see [`Settings`] for each field.
 #[derive(Debug, Clone)]
@@ -64,10 +67,6 @@ pub struct SalesConfig {
     pub ack_wait: Duration,
     /// Deliveries before a rejected event is a dead letter.
     pub dead_letter_after: i64,
-    /// The dead-letter stream.
-    pub dead_letter_stream: String,
-    /// The dead-letter subject prefix (`<prefix>.sales.<launch id>`).
-    pub dead_letter_prefix: String,
     /// Longest nack delay.
     pub max_backoff: Duration,
 }
@@ -81,8 +80,6 @@ impl From<&Settings> for SalesConfig {
             batch_size: settings.sales_batch_size,
             ack_wait: settings.sales_ack_wait,
             dead_letter_after: settings.dead_letter_after,
-            dead_letter_stream: settings.dead_letter_stream.clone(),
-            dead_letter_prefix: settings.dead_letter_prefix(),
             max_backoff: settings.max_backoff,
         }
     }
@@ -111,22 +108,26 @@ struct Unread {
 pub struct SalesProjector {
     store: SalesStore,
     jetstream: jetstream::Context,
+    parking: Parking,
     config: Arc<SalesConfig>,
     metrics: ProjectorMetrics,
     indexes_ready: Arc<AtomicBool>,
 }
 
 impl SalesProjector {
-    /// A projector writing through `store`, reading from `client`.
+    /// A projector writing through `store`, reading from `client`,
+    /// parking what it cannot apply with `parking`.
     pub fn new(
         store: SalesStore,
         client: async_nats::Client,
+        parking: Parking,
         config: SalesConfig,
         metrics: ProjectorMetrics,
     ) -> Self {
         Self {
             store,
             jetstream: jetstream::new(client),
+            parking,
             config: Arc::new(config),
             metrics,
             indexes_ready: Arc::new(AtomicBool::new(false)),
@@ -152,15 +153,7 @@ impl SalesProjector {
     /// Creates (idempotently) the events stream, the dead-letter stream,
     /// the durable consumer and the indexes.
     pub async fn prepare(&self) -> anyhow::Result<pull::Stream> {
-        self.jetstream
-            .get_or_create_stream(stream::Config {
-                name: self.config.dead_letter_stream.clone(),
-                subjects: vec![format!("{}.>", self.config.dead_letter_prefix)],
-                retention: stream::RetentionPolicy::Limits,
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await?;
+        self.parking.ensure_stream().await?;
         self.ensure_indexes().await;
         consume::subscribe(
             &self.jetstream,
@@ -411,48 +404,18 @@ impl SalesProjector {
         (INITIAL_BACKOFF * 2u32.pow(doublings)).min(self.config.max_backoff)
     }
 
-    /// Publishes `item` on the dead-letter stream with `reason`, then
-    /// terminates it. If the publication fails it is nacked instead, and
-    /// tried again on its next delivery.
+    /// Parks `item` with `reason`, then terminates it. If parking fails
+    /// it is nacked instead, and parked on a later delivery.
     async fn dead_letter(&self, launch_id: &str, item: &Received, reason: &str) {
-        let subject = format!(
-            "{}.sales.{}",
-            self.config.dead_letter_prefix,
-            if launch_id.starts_with('\0') {
-                "unknown"
-            } else {
-                launch_id
-            }
-        );
-        // The original headers but its id: a dead letter is a new message.
-        let mut headers = HeaderMap::new();
-        if let Some(original) = &item.message.headers {
-            for (name, values) in original.iter() {
-                if AsRef::<str>::as_ref(name) != "Nats-Msg-Id" {
-                    for value in values {
-                        headers.append(name.clone(), value.clone());
-                    }
-                }
-            }
-        }
-        headers.insert(
-            "Astro-Dead-Letter-Reason",
-            reason.replace(['\r', '\n'], " "),
-        );
-        headers.insert("Astro-Projection", "sales");
-        headers.insert("Astro-Original-Subject", item.message.subject.as_str());
-        headers.insert("Astro-Deliveries", item.delivered.to_string().as_str());
-        let published = async {
-            self.jetstream
-                .publish_with_headers(subject.clone(), headers, item.message.payload.clone())
-                .await?
-                .await?;
-            Ok::<_, async_nats::Error>(())
-        };
-        match published.await {
-            Ok(()) => {
+        let key = (!launch_id.starts_with('\0')).then_some(launch_id);
+        match self
+            .parking
+            .park(PROJECTION, key, &item.message, reason, item.delivered)
+            .await
+        {
+            Ok(subject) => {
                 tracing::error!(%launch_id, %subject, %reason, delivered = item.delivered,
-                    "sales projection gave up on an event: dead-lettered");
+                    "sales projection gave up on an event: parked for IT (GET /v1/ops/parked)");
                 self.metrics
                     .events
                     .with_label_values(&["dead_lettered"])
@@ -460,7 +423,7 @@ impl SalesProjector {
                 ack(&item.message, AckKind::Term).await;
             }
             Err(error) => {
-                tracing::warn!(%error, "publishing a dead letter failed; will retry");
+                tracing::warn!(%error, "parking an event failed; will retry");
                 ack(&item.message, AckKind::Nak(Some(self.config.max_backoff))).await;
             }
         }

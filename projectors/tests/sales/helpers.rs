@@ -556,6 +556,15 @@ impl Running {
             .expect("a clean stop");
     }
 
+    /// Their `/ready`: the status code and the JSON body.
+    pub async fn ready(&self) -> (u16, Value) {
+        let response = reqwest::get(format!("http://127.0.0.1:{}/ready", self.port))
+            .await
+            .expect("ready answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
     /// Their `/metrics` text.
     pub async fn metrics(&self) -> String {
         reqwest::get(format!("http://127.0.0.1:{}/metrics", self.port))

@@ -8,6 +8,7 @@ mod finance;
 mod finance_rebuild;
 mod finance_stress;
 mod helpers;
+mod parking;
 mod profiles;
 mod projection;
 mod rebuild;

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::helpers::World;
 
-fn agency(legal_name: &str) -> Profile {
+pub fn agency(legal_name: &str) -> Profile {
     Profile::Agency(AgencyProfile {
         legal_name: legal_name.into(),
         tax_id: "B-12345678".into(),
@@ -41,7 +41,7 @@ fn agency(legal_name: &str) -> Profile {
 
 /// Publishes a user message on the world's own users stream, as the auth
 /// service does.
-async fn publish(world: &World, event: UserEvent) {
+pub async fn publish(world: &World, event: UserEvent) {
     let jetstream = async_nats::jetstream::new(world.nats.clone());
     let prefix = format!("{}-users", world.prefix);
     jetstream
