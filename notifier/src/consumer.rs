@@ -13,8 +13,10 @@
 //! are stored; a crash before that redelivers it, and the deterministic ids
 //! make the second planning a no-op. A database that does not answer, or a
 //! holder whose profile has not arrived yet, nacks the event with a growing
-//! delay. An event that cannot be read is terminated and logged as an error
-//! (it would never become readable).
+//! delay. An event that cannot be read is retried `DEAD_LETTER_AFTER` times
+//! (a newer replica may read it during a rolling deployment), then parked
+//! for IT ([`projectors::parking`]) and logged as an error; planning goes
+//! on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use projectors::consume;
+use projectors::parking::Parking;
 
 use crate::context::{Context, ContextError};
 use crate::metrics::NotifierMetrics;
@@ -39,6 +42,9 @@ use crate::store::{Fresh, NotificationStore};
 use crate::templates::Templates;
 
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The name the planner parks events under.
+pub const PROJECTION: &str = "notifier-planning";
 
 /// What the planner is configured with.
 #[derive(Debug, Clone)]
@@ -60,11 +66,14 @@ pub struct ConsumerConfig {
     pub max_backoff: Duration,
     /// The most events planned and stored together.
     pub batch_size: usize,
+    /// Deliveries of an unreadable event before it is parked.
+    pub dead_letter_after: i64,
 }
 
 /// The running planner.
 pub struct Planner {
     jetstream: jetstream::Context,
+    parking: Parking,
     context: Context,
     store: NotificationStore,
     templates: Templates,
@@ -89,7 +98,8 @@ enum Settled {
     Ignored,
     /// Not now: nacked, delivered again later.
     Retry(String),
-    /// It never will be readable: terminated.
+    /// It cannot be read: nacked, then parked after `dead_letter_after`
+    /// deliveries.
     Unreadable(String),
 }
 
@@ -100,9 +110,12 @@ impl From<Settled> for Outcome {
 }
 
 impl Planner {
-    /// A planner; the ids of the notifications it stores go to `fresh`.
+    /// A planner; the ids of the notifications it stores go to `fresh`,
+    /// and what it cannot read is parked with `parking`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         jetstream: jetstream::Context,
+        parking: Parking,
         context: Context,
         store: NotificationStore,
         templates: Templates,
@@ -112,6 +125,7 @@ impl Planner {
     ) -> Self {
         Self {
             jetstream,
+            parking,
             context,
             store,
             templates,
@@ -296,11 +310,17 @@ impl Planner {
                 self.metrics.events.with_label_values(&["retried"]).inc();
                 AckKind::Nak(Some(self.delay(delivered)))
             }
+            Settled::Unreadable(reason) if delivered >= self.config.dead_letter_after => {
+                self.park(&message, &reason, delivered).await
+            }
             Settled::Unreadable(reason) => {
-                tracing::error!(reason, subject = %message.subject, delivered,
-                    "notifier: an unreadable event is dropped (terminated); nobody is told about it");
-                self.metrics.events.with_label_values(&["unreadable"]).inc();
-                AckKind::Term
+                tracing::warn!(
+                    reason,
+                    delivered,
+                    "notifier: cannot read the event; will retry"
+                );
+                self.metrics.events.with_label_values(&["retried"]).inc();
+                AckKind::Nak(Some(self.delay(delivered)))
             }
         };
         if let Err(error) = message.ack_with(kind).await {
@@ -386,6 +406,33 @@ impl Planner {
         // reads on from it.
         self.context.remember(after);
         Outcome::Planned(docs)
+    }
+
+    /// Parks an event that cannot be read; how to acknowledge it then
+    /// (terminated, or nacked when parking failed: parked on a later
+    /// delivery).
+    async fn park(&self, message: &Message, reason: &str, delivered: i64) -> AckKind {
+        let launch = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Astro-Aggregate-Id"))
+            .map(|v| v.as_str().to_owned());
+        match self
+            .parking
+            .park(PROJECTION, launch.as_deref(), message, reason, delivered)
+            .await
+        {
+            Ok(subject) => {
+                tracing::error!(reason, %subject, original = %message.subject, delivered,
+                    "notifier: cannot read an event: parked for IT (GET /v1/ops/parked); nobody is told until it is replayed");
+                self.metrics.events.with_label_values(&["parked"]).inc();
+                AckKind::Term
+            }
+            Err(error) => {
+                tracing::warn!(%error, "parking an event failed; will retry");
+                AckKind::Nak(Some(self.config.max_backoff))
+            }
+        }
     }
 
     /// 100 ms doubling with each delivery, at most the configured maximum.

@@ -10,7 +10,8 @@ pub struct NotifierMetrics {
     /// `notifier_events_total{outcome}`: events read from JetStream —
     /// `planned` (notifications written), `ignored` (nobody to tell),
     /// `retried` (nacked: a database down, a profile not there yet),
-    /// `unreadable` (terminated, logged as an error).
+    /// `parked` (cannot be read after `DEAD_LETTER_AFTER` deliveries:
+    /// parked for IT, logged as an error).
     pub events: IntCounterVec,
     /// `notifications_total{outcome}`: `planned` (new documents), `sent`,
     /// `failed` (an attempt failed, it will be retried), `dead`.

@@ -39,8 +39,13 @@ pub struct Settings {
     /// event.
     pub ack_wait: Duration,
     /// `DEAD_LETTER_STREAM` (`ASTRO_DEAD_LETTERS`): where dead notifications
-    /// are published, on `<EVENTS_SUBJECT_PREFIX>-dead.notifier.<launch id>`.
+    /// are published, on `<EVENTS_SUBJECT_PREFIX>-dead.notifier.<launch id>`,
+    /// and events the planner cannot read are parked, on
+    /// `<EVENTS_SUBJECT_PREFIX>-dead.notifier-planning.<launch id>`.
     pub dead_letter_stream: String,
+    /// `DEAD_LETTER_AFTER` (5): deliveries of an event the planner cannot
+    /// read before it is parked.
+    pub dead_letter_after: i64,
     /// `MONGODB_URI`: the server of `core` (may hold credentials: never
     /// logged).
     pub mongodb_uri: SecretString,
@@ -137,6 +142,7 @@ impl Settings {
             start_from_new,
             ack_wait: Duration::from_secs(positive("NOTIFIER_ACK_WAIT_SECS", 30)?),
             dead_letter_stream: config::string("DEAD_LETTER_STREAM", "ASTRO_DEAD_LETTERS"),
+            dead_letter_after: positive("DEAD_LETTER_AFTER", 5)?.min(1_000) as i64,
             mongodb_uri: config::string("MONGODB_URI", read_models::mongo::DEFAULT_MONGODB_URI)
                 .into(),
             core_database: config::string("MONGODB_CORE_DB", read_models::core_db::DATABASE),

@@ -12,11 +12,12 @@ use anyhow::Context as _;
 use async_nats::jetstream;
 use platform::metrics::Metrics;
 use platform::shutdown::Workers;
+use projectors::parking::Parking;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::watch;
 
-use crate::consumer::{ConsumerConfig, Planner};
+use crate::consumer::{ConsumerConfig, Planner, PROJECTION};
 use crate::context::Context;
 use crate::mail::Mailer;
 use crate::metrics::NotifierMetrics;
@@ -31,6 +32,7 @@ struct Probes {
     store: NotificationStore,
     nats: async_nats::Client,
     mailer: Mailer,
+    parking: Parking,
 }
 
 /// A built, bound, not yet running notifier.
@@ -81,8 +83,14 @@ impl Application {
         let metrics = Metrics::new("notifier");
         let notifier_metrics = NotifierMetrics::register(&metrics);
         let fresh = Arc::new(Fresh::default());
+        let parking = Parking::new(
+            nats.clone(),
+            settings.dead_letter_stream.clone(),
+            settings.dead_letter_prefix(),
+        );
         let planner = Planner::new(
             jetstream.clone(),
+            parking.clone(),
             Context::new(pool.clone(), settings.context_cache_size),
             store.clone(),
             Templates::new(&settings.currency, &settings.support_email),
@@ -100,6 +108,7 @@ impl Application {
                 profile_wait: settings.profile_wait,
                 max_backoff: Duration::from_secs(30),
                 batch_size: settings.plan_batch,
+                dead_letter_after: settings.dead_letter_after,
             },
             Arc::clone(&fresh),
             notifier_metrics.clone(),
@@ -121,13 +130,7 @@ impl Application {
             fresh,
             notifier_metrics,
         ));
-        let dead_letters = jetstream::stream::Config {
-            name: settings.dead_letter_stream.clone(),
-            subjects: vec![format!("{}.>", settings.dead_letter_prefix())],
-            retention: jetstream::stream::RetentionPolicy::Limits,
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        };
+        let dead_letters = parking.stream_config();
         let (port, server) = platform::http::probe_server(
             &settings.addr,
             Probes {
@@ -135,6 +138,7 @@ impl Application {
                 store: store.clone(),
                 nats,
                 mailer,
+                parking,
             },
             ready,
             metrics,
@@ -235,7 +239,8 @@ async fn prepare(
 
 /// `GET /ready`: PostgreSQL and MongoDB answer and NATS is connected. The
 /// SMTP server is reported but does not make the notifier unready: while
-/// it is down, events are still planned and sends wait for it.
+/// it is down, events are still planned and sends wait for it. Events the
+/// planner parked make it 200 `degraded`, counted under `parked`.
 async fn ready(probes: web::Data<Probes>) -> HttpResponse {
     let (database, mongo, smtp) = futures::join!(
         sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&probes.pool),
@@ -246,15 +251,29 @@ async fn ready(probes: web::Data<Probes>) -> HttpResponse {
     let mongo = mongo.is_ok();
     let smtp = smtp.unwrap_or(false);
     let nats = probes.nats.connection_state() == async_nats::connection::State::Connected;
+    let parked = if nats {
+        probes.parking.counts(&[PROJECTION]).await.ok()
+    } else {
+        None
+    }
+    .filter(|parked| !parked.is_empty());
     let up = |ok: bool| if ok { "up" } else { "down" };
     let all = database && mongo && nats;
-    let body = serde_json::json!({
-        "status": if all { "ready" } else { "unavailable" },
+    let status = match (all, &parked) {
+        (false, _) => "unavailable",
+        (true, Some(_)) => "degraded",
+        (true, None) => "ready",
+    };
+    let mut body = serde_json::json!({
+        "status": status,
         "database": up(database),
         "mongo": up(mongo),
         "nats": up(nats),
         "smtp": up(smtp),
     });
+    if let Some(parked) = parked {
+        body["parked"] = serde_json::json!(parked);
+    }
     if all {
         HttpResponse::Ok().json(body)
     } else {

@@ -196,3 +196,80 @@ async fn the_notifier_is_ready_without_smtp_and_says_so() {
     notifier.stop().await;
     world.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_event_the_planner_cannot_read_is_parked_and_planning_goes_on() {
+    let world = World::new().await;
+    let maildev = PrivateMaildev::start(free_port()).await;
+    let notifier = world
+        .start_notifier(world.settings(&maildev.smtp_url))
+        .await;
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let launch = world.launch(500).await;
+    world.wait_published(1).await;
+
+    // A message on a launch's subject that is no event envelope.
+    let broken = Uuid::now_v7();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", format!("{broken}:1").as_str());
+    headers.insert("Astro-Aggregate-Id", broken.to_string().as_str());
+    jetstream::new(world.nats.clone())
+        .publish_with_headers(
+            format!("{}.Launch.{broken}", world.prefix),
+            headers,
+            "{\"not\": \"an envelope\"}".into(),
+        )
+        .await
+        .expect("publishing")
+        .await
+        .expect("stored");
+    world.book(&ada, launch, &[("Ada Lovelace", None)]).await;
+    wait_for_mail(&maildev.api_url, &ada.email, 1, WAIT).await;
+
+    let stream = jetstream::new(world.nats.clone())
+        .get_stream(&world.dead_letters)
+        .await
+        .expect("the dead letters");
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            filter_subject: format!("{}-dead.notifier-planning.>", world.prefix),
+            ..Default::default()
+        })
+        .await
+        .expect("a reader");
+    let mut messages = consumer.messages().await.expect("messages");
+    let parked = tokio::time::timeout(WAIT, messages.next())
+        .await
+        .expect("a parked event in time")
+        .expect("a message")
+        .expect("readable");
+    assert_eq!(
+        parked.subject.as_str(),
+        format!("{}-dead.notifier-planning.{broken}", world.prefix)
+    );
+    let headers = parked.headers.clone().expect("headers");
+    assert_eq!(
+        headers.get("Astro-Deliveries").map(|v| v.as_str()),
+        Some("3")
+    );
+    assert!(headers
+        .get("Astro-Dead-Letter-Reason")
+        .is_some_and(|r| r.as_str().contains("unreadable envelope")));
+
+    let url = format!("http://127.0.0.1:{}/ready", notifier.port);
+    let response = reqwest::get(&url).await.expect("/ready answers");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert_eq!(body["parked"]["notifier-planning"], 1, "{body}");
+    assert_eq!(
+        metric(
+            &notifier.metrics().await,
+            "notifier_events_total",
+            r#"outcome="parked""#
+        ),
+        1.0
+    );
+    notifier.stop().await;
+    world.cleanup().await;
+}

@@ -219,6 +219,7 @@ impl World {
             start_from_new: false,
             ack_wait: Duration::from_secs(5),
             dead_letter_stream: self.dead_letters.clone(),
+            dead_letter_after: 3,
             mongodb_uri: mongodb_uri().into(),
             core_database: self.core.name().to_owned(),
             smtp_url: smtp_url.to_owned().into(),
