@@ -152,6 +152,9 @@ impl Settings {
 pub const DEFAULT_OPS_SERVICES: &str = "command-api=http://127.0.0.1:8081,auth=http://127.0.0.1:8083,\
                                         notifier=http://127.0.0.1:8084,projectors=http://127.0.0.1:8085";
 
+/// `DEAD_LETTER_STREAM`'s default.
+pub const DEFAULT_DEAD_LETTER_STREAM: &str = "ASTRO_DEAD_LETTERS";
+
 /// `OPS_STREAMS`' default.
 pub const DEFAULT_OPS_STREAMS: &str = "ASTRO_EVENTS,ASTRO_USERS";
 
@@ -184,6 +187,30 @@ pub struct OpsSettings {
     /// `OPS_FOLLOW_MAX_SECS` (300): how long `GET /v1/ops/logs?follow=true`
     /// streams before it ends (the client reconnects).
     pub follow_max: Duration,
+    /// `DEAD_LETTER_STREAM` (`ASTRO_DEAD_LETTERS`): where the consumers
+    /// park the events they cannot apply (`/v1/ops/parked`).
+    pub dead_letter_stream: String,
+    /// `<EVENTS_SUBJECT_PREFIX>-dead` (`astro.events-dead`): the parked
+    /// events' subjects are `<it>.<projection>.<aggregate id>`.
+    pub dead_letter_prefix: String,
+    /// `OPS_PARKED_REPLAY_MAX` (100): the most parked events one
+    /// `POST /v1/ops/parked/replay` replays.
+    pub parked_replay_max: u64,
+}
+
+/// `<EVENTS_SUBJECT_PREFIX>-dead` of the default prefix, as the consumers
+/// name it.
+pub fn default_dead_letter_prefix() -> String {
+    dead_letter_prefix(
+        events::subjects::ALL_EVENTS
+            .trim_end_matches(">")
+            .trim_end_matches('.'),
+    )
+}
+
+/// The dead-letter prefix of an events subject prefix.
+pub fn dead_letter_prefix(events_prefix: &str) -> String {
+    format!("{events_prefix}-dead")
 }
 
 impl Default for OpsSettings {
@@ -195,6 +222,9 @@ impl Default for OpsSettings {
             streams: parse_streams(DEFAULT_OPS_STREAMS),
             probe_timeout: Duration::from_millis(2_000),
             follow_max: Duration::from_secs(300),
+            dead_letter_stream: DEFAULT_DEAD_LETTER_STREAM.to_owned(),
+            dead_letter_prefix: default_dead_letter_prefix(),
+            parked_replay_max: 100,
         }
     }
 }
@@ -219,12 +249,27 @@ impl OpsSettings {
                 reason: "must be at least 1".into(),
             });
         }
+        let parked_replay_max: u64 = config::parse("OPS_PARKED_REPLAY_MAX", 100)?;
+        if !(1..=1_000).contains(&parked_replay_max) {
+            return Err(ConfigError::Invalid {
+                name: "OPS_PARKED_REPLAY_MAX",
+                reason: "must be from 1 to 1000".into(),
+            });
+        }
+        let events_prefix = config::string("EVENTS_SUBJECT_PREFIX", "");
+        let dead_letter_prefix = match events_prefix.trim() {
+            "" => default_dead_letter_prefix(),
+            prefix => dead_letter_prefix(prefix),
+        };
         Ok(Self {
             core_database: config::string("MONGODB_CORE_DB", read_models::core_db::DATABASE),
             services,
             streams: parse_streams(&config::string("OPS_STREAMS", DEFAULT_OPS_STREAMS)),
             probe_timeout: Duration::from_millis(probe_timeout_ms),
             follow_max: Duration::from_secs(follow_max_secs),
+            dead_letter_stream: config::string("DEAD_LETTER_STREAM", DEFAULT_DEAD_LETTER_STREAM),
+            dead_letter_prefix,
+            parked_replay_max,
         })
     }
 }
@@ -292,5 +337,9 @@ mod tests {
         assert!(parse_services("a=ftp://h").is_err());
         assert_eq!(OpsSettings::default().services.len(), 4);
         assert_eq!(parse_streams("A, B,,"), ["A", "B"]);
+        assert_eq!(
+            OpsSettings::default().dead_letter_prefix,
+            "astro.events-dead"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! The IT console's reads and its one write (`/v1/ops/*`): the system logs
 //! and the notifications in MongoDB `core` ([`logs`], [`notifications`]),
-//! the event store in PostgreSQL ([`events`]) and the state of the whole
+//! the event store in PostgreSQL ([`events`]), the events the consumers
+//! parked on the dead-letter stream ([`parked`]) and the state of the whole
 //! system ([`status`]). The handlers are in `routes::ops`.
 
 pub mod events;
 pub mod logs;
 pub mod notifications;
+pub mod parked;
 pub mod status;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +35,8 @@ pub struct OpsState {
     /// NATS, for the JetStream consumers' state (connects in the
     /// background; while it is not connected, the status page says so).
     pub nats: async_nats::Client,
+    /// The dead-letter stream's parked events (`DEAD_LETTER_STREAM`).
+    pub parked: parked::ParkingLot,
     /// The configuration.
     pub settings: OpsSettings,
     followers: Arc<AtomicUsize>,
@@ -50,6 +54,12 @@ impl OpsState {
             logs: core.collection(LOGS),
             notifications: core.collection(NOTIFICATIONS),
             http,
+            parked: parked::ParkingLot::new(
+                &nats,
+                &settings.dead_letter_stream,
+                &settings.dead_letter_prefix,
+                settings.probe_timeout,
+            ),
             nats,
             settings,
             followers: Arc::new(AtomicUsize::new(0)),

@@ -22,8 +22,12 @@ pub struct ServiceStatus {
     pub name: String,
     /// The URL probed (`…/ready`), or `in-process` for the query API.
     pub url: String,
-    /// `ready` (200), `unavailable` (it answered another status) or
-    /// `unreachable` (no answer within `OPS_PROBE_TIMEOUT_MS`).
+    /// `ready` (200), `degraded` (200 with a body whose `status` is
+    /// `degraded`: it serves, but has parked events), `halted` (503 with a
+    /// body whose `status` is `halted`: the finance projection stopped at
+    /// an event it cannot apply, see `finance`), `unavailable` (it answered
+    /// another status) or `unreachable` (no answer within
+    /// `OPS_PROBE_TIMEOUT_MS`).
     #[schema(example = "ready")]
     pub status: String,
     /// The HTTP status it answered.
@@ -34,8 +38,48 @@ pub struct ServiceStatus {
     /// Why it is unreachable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When it is `halted`: where the finance projection stopped and why
+    /// (its body's `finance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance: Option<FinanceHalt>,
     /// How long the probe took.
     pub elapsed_ms: u64,
+}
+
+/// Where the finance projection halted, as the projectors' `/ready` says.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FinanceHalt {
+    /// The global position of the event it cannot apply.
+    pub position: Option<i64>,
+    /// Why.
+    pub error: Option<String>,
+}
+
+/// The status of a service that answered `code` with `body`: `ready`,
+/// `degraded`, `halted` or `unavailable`, and the finance halt it reports.
+pub fn answered(
+    code: u16,
+    body: Option<&serde_json::Value>,
+) -> (&'static str, Option<FinanceHalt>) {
+    let said = body.and_then(|b| b.get("status")).and_then(|s| s.as_str());
+    match (code, said) {
+        (200..=299, Some("degraded")) => ("degraded", None),
+        (200..=299, _) => ("ready", None),
+        (503, Some("halted")) => {
+            let finance = body.and_then(|b| b.get("finance"));
+            let halt = FinanceHalt {
+                position: finance
+                    .and_then(|f| f.get("position"))
+                    .and_then(|p| p.as_i64()),
+                error: finance
+                    .and_then(|f| f.get("error"))
+                    .and_then(|e| e.as_str())
+                    .map(str::to_owned),
+            };
+            ("halted", Some(halt))
+        }
+        _ => ("unavailable", None),
+    }
 }
 
 impl ServiceStatus {
@@ -50,16 +94,12 @@ pub async fn probe(client: &reqwest::Client, service: &ProbedService) -> Service
     let url = format!("{}/ready", service.url);
     let started = Instant::now();
     let answer = client.get(&url).send().await;
-    let (status, http_status, body, error) = match answer {
+    let (status, http_status, body, error, finance) = match answer {
         Ok(response) => {
-            let code = response.status();
+            let code = response.status().as_u16();
             let body = response.json::<serde_json::Value>().await.ok();
-            let status = if code.is_success() {
-                "ready"
-            } else {
-                "unavailable"
-            };
-            (status, Some(code.as_u16()), body, None)
+            let (status, finance) = answered(code, body.as_ref());
+            (status, Some(code), body, None, finance)
         }
         Err(error) => {
             let why = if error.is_timeout() {
@@ -70,7 +110,7 @@ pub async fn probe(client: &reqwest::Client, service: &ProbedService) -> Service
                 "the request failed".to_owned()
             };
             tracing::warn!(service = %service.name, %error, "status: a service is unreachable");
-            ("unreachable", None, None, Some(why))
+            ("unreachable", None, None, Some(why), None)
         }
     };
     ServiceStatus {
@@ -80,6 +120,7 @@ pub async fn probe(client: &reqwest::Client, service: &ProbedService) -> Service
         http_status,
         body,
         error,
+        finance,
         elapsed_ms: started.elapsed().as_millis() as u64,
     }
 }
@@ -236,6 +277,70 @@ async fn stream(context: &jetstream::Context, name: &str) -> StreamStatus {
     }
 }
 
+/// One projection's parked events.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ParkedCount {
+    /// `sales`, `profiles` or `notifier-planning`.
+    pub projection: String,
+    /// How many it has parked.
+    pub count: u64,
+    /// When the oldest was parked (null when none).
+    pub oldest_parked_at: Option<DateTime<Utc>>,
+}
+
+/// The parking lot: the events the consumers could not apply.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ParkedStatus {
+    /// `ok` (nothing parked), `degraded` (something is: see
+    /// `/v1/ops/parked`) or `unavailable` (the dead-letter stream cannot
+    /// be read).
+    #[schema(example = "ok")]
+    pub status: String,
+    /// Every projection's parked events.
+    pub total: u64,
+    /// The oldest of them.
+    pub oldest_parked_at: Option<DateTime<Utc>>,
+    /// Each projection, even with none.
+    pub projections: Vec<ParkedCount>,
+    /// Why it is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts what each projection parked in `lot`.
+pub async fn parked(lot: &crate::ops::parked::ParkingLot) -> ParkedStatus {
+    let projections = crate::ops::parked::PROJECTIONS;
+    let counts = futures::future::join_all(projections.iter().map(|p| lot.census(p))).await;
+    let mut items = Vec::with_capacity(counts.len());
+    for (projection, count) in projections.iter().zip(counts) {
+        match count {
+            Ok((count, oldest)) => items.push(ParkedCount {
+                projection: (*projection).to_owned(),
+                count,
+                oldest_parked_at: oldest,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "status: cannot read the dead-letter stream");
+                return ParkedStatus {
+                    status: "unavailable".into(),
+                    total: 0,
+                    oldest_parked_at: None,
+                    projections: Vec::new(),
+                    error: Some("the dead-letter stream cannot be read".into()),
+                };
+            }
+        }
+    }
+    let total = items.iter().map(|c| c.count).sum();
+    ParkedStatus {
+        status: if total == 0 { "ok" } else { "degraded" }.into(),
+        total,
+        oldest_parked_at: items.iter().filter_map(|c| c.oldest_parked_at).min(),
+        projections: items,
+        error: None,
+    }
+}
+
 /// One projection's progress against the event store's head.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ProjectionLag {
@@ -310,6 +415,51 @@ impl ProjectionLag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_degraded_or_halted_service_is_told_apart_from_an_unavailable_one() {
+        let body = |v: serde_json::Value| Some(v);
+        assert_eq!(
+            answered(
+                200,
+                body(serde_json::json!({"status": "ready"}).clone()).as_ref()
+            )
+            .0,
+            "ready"
+        );
+        assert_eq!(answered(200, None).0, "ready");
+        assert_eq!(
+            answered(
+                200,
+                body(serde_json::json!({"status": "degraded"})).as_ref()
+            )
+            .0,
+            "degraded"
+        );
+        let halted = serde_json::json!({
+            "status": "halted",
+            "finance": { "position": 42, "error": "no booking b1" },
+        });
+        assert_eq!(
+            answered(503, Some(&halted)),
+            (
+                "halted",
+                Some(FinanceHalt {
+                    position: Some(42),
+                    error: Some("no booking b1".into())
+                })
+            )
+        );
+        assert_eq!(
+            answered(
+                503,
+                body(serde_json::json!({"status": "unavailable"})).as_ref()
+            )
+            .0,
+            "unavailable"
+        );
+        assert_eq!(answered(500, Some(&halted)).0, "unavailable");
+    }
 
     #[test]
     fn lag_is_counted_in_events_and_in_event_time() {

@@ -47,6 +47,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(ops::notifications::retry),
                 )
                 .route("/ops/events", web::get().to(ops::events::list))
+                .route("/ops/parked", web::get().to(ops::parked::list))
+                // Before `{id}`, which would match `replay` too.
+                .route(
+                    "/ops/parked/replay",
+                    web::post().to(ops::parked::replay_many),
+                )
+                .route("/ops/parked/{id}", web::get().to(ops::parked::get))
+                .route("/ops/parked/{id}", web::delete().to(ops::parked::discard))
+                .route(
+                    "/ops/parked/{id}/replay",
+                    web::post().to(ops::parked::replay),
+                )
                 .route("/ops/status", web::get().to(ops::status::get)),
         );
 }

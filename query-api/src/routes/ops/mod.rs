@@ -10,6 +10,7 @@ use crate::params::Errors;
 pub mod events;
 pub mod logs;
 pub mod notifications;
+pub mod parked;
 pub mod status;
 
 /// `Cache-Control` of every answer.

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{require_it, NO_STORE};
 use crate::ops::events;
-use crate::ops::status::{self, JetStreamStatus, ProjectionLag, ServiceStatus};
+use crate::ops::status::{self, JetStreamStatus, ParkedStatus, ProjectionLag, ServiceStatus};
 use crate::startup::AppState;
 
 /// The event store's head.
@@ -50,7 +50,8 @@ pub struct Projections {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct StatusReport {
     /// `ok` when every service is ready, JetStream answers with every
-    /// stream and every checkpoint can be read; else `degraded`.
+    /// stream, every checkpoint can be read and nothing is parked; else
+    /// `degraded`.
     #[schema(example = "ok")]
     pub status: String,
     /// When it was checked.
@@ -61,6 +62,8 @@ pub struct StatusReport {
     pub jetstream: JetStreamStatus,
     /// How far the projections are behind the event store.
     pub projections: Projections,
+    /// The events the consumers parked (`/v1/ops/parked`).
+    pub parked: ParkedStatus,
 }
 
 /// `future` bounded by `timeout`; a timeout reads as an error.
@@ -142,13 +145,19 @@ async fn projections(state: &AppState, timeout: Duration) -> Projections {
 ///   service of `OPS_SERVICES`: `ready` (its `/ready` answered 200),
 ///   `unavailable` (it answered another status: its body says which
 ///   dependency is down) or `unreachable` (no answer), with the HTTP
-///   status, the JSON body and the time taken.
+///   status, the JSON body and the time taken. A service that serves but
+///   has parked events answers 200 with `status: degraded` and shows as
+///   `degraded`; the projectors answer 503 with `status: halted` and
+///   `finance: {position, error}` when the finance projection stopped at
+///   an event it cannot apply, shown as `halted` with that `finance`.
 /// - `jetstream`: for each stream of `OPS_STREAMS`, its message count and
 ///   last sequence, and each consumer's `num_pending` (not yet delivered),
 ///   `num_ack_pending`, `num_redelivered`, `num_waiting` and ack floor;
 ///   `unavailable` when NATS is not connected.
 /// - `projections`: the event store's head and the finance and sales
 ///   checkpoints, with their lag in events and in event time.
+/// - `parked`: how many events each projection parked on the dead-letter
+///   stream and when the oldest was; `degraded` when any is.
 ///
 /// Always 200 for IT: `status` is `ok` or `degraded`, and the body says
 /// what is down.
@@ -180,6 +189,7 @@ pub async fn get(
             http_status: Some(if ready { 200 } else { 503 }),
             body: Some(body),
             error: None,
+            finance: None,
             elapsed_ms: started.elapsed().as_millis() as u64,
         }
     };
@@ -189,17 +199,19 @@ pub async fn get(
             .iter()
             .map(|service| status::probe(&ops.http, service)),
     );
-    let (own, others, jetstream, projections) = futures::join!(
+    let (own, others, jetstream, projections, parked) = futures::join!(
         own,
         others,
         status::jetstream(&ops.nats, &ops.settings.streams, timeout),
         projections(&state, timeout),
+        status::parked(&ops.parked),
     );
     let mut services = vec![own];
     services.extend(others);
     let ok = services.iter().all(ServiceStatus::is_ready)
         && jetstream.status == "ok"
-        && projections.status == "ok";
+        && projections.status == "ok"
+        && parked.status == "ok";
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, NO_STORE))
         .json(StatusReport {
@@ -208,5 +220,6 @@ pub async fn get(
             services,
             jetstream,
             projections,
+            parked,
         }))
 }

@@ -9,6 +9,7 @@ mod auth;
 mod events;
 mod logs;
 mod notifications;
+mod parked;
 mod status;
 
 use std::time::Duration;
@@ -63,7 +64,14 @@ pub async fn spawn_ops_app_with(store: bool, configure: impl FnOnce(&mut Setting
         .create_indexes(core_db::notification_indexes())
         .await
         .expect("creating the notifications' indexes");
-    let set_core = |settings: &mut Settings| settings.ops.core_database = name.clone();
+    // A dead-letter stream of its own (none until a test creates it), so
+    // that what other runs parked on this NATS never shows here.
+    let id = Uuid::new_v4().simple().to_string();
+    let set_core = |settings: &mut Settings| {
+        settings.ops.core_database = name.clone();
+        settings.ops.dead_letter_stream = format!("OPS_DL_{id}");
+        settings.ops.dead_letter_prefix = format!("ops-ev-{id}-dead");
+    };
     let (app, pool) = if store {
         let f = spawn_finance_app_with(|settings| {
             set_core(settings);

@@ -270,6 +270,9 @@ async fn the_status_page_is_ok_when_everything_answers() {
         (sales["position"].as_i64(), sales["lag_events"].as_i64()),
         (Some(0), Some(0))
     );
+    // Nothing parked (the test's dead-letter stream does not even exist).
+    assert_eq!(json["parked"]["status"], "ok");
+    assert_eq!(json["parked"]["total"], 0);
 
     stream.delete().await;
 }
