@@ -184,6 +184,15 @@ pub struct OpsSettings {
     /// `OPS_FOLLOW_MAX_SECS` (300): how long `GET /v1/ops/logs?follow=true`
     /// streams before it ends (the client reconnects).
     pub follow_max: Duration,
+    /// `OPS_FOLLOW_MAX_FOLLOWERS` (64): the follow streams one process
+    /// serves at once; one more is 429.
+    pub follow_max_followers: usize,
+    /// `OPS_FOLLOW_MAX_PER_USER` (4): the follow streams one user may have
+    /// open at once (on one process); one more is 429.
+    pub follow_max_per_user: usize,
+    /// `OPS_FOLLOW_BUFFER` (1024): the entries (of any filter) a follower
+    /// may fall behind by before it loses the oldest (`event: lagged`).
+    pub follow_buffer: usize,
 }
 
 impl Default for OpsSettings {
@@ -195,6 +204,9 @@ impl Default for OpsSettings {
             streams: parse_streams(DEFAULT_OPS_STREAMS),
             probe_timeout: Duration::from_millis(2_000),
             follow_max: Duration::from_secs(300),
+            follow_max_followers: 64,
+            follow_max_per_user: 4,
+            follow_buffer: 1_024,
         }
     }
 }
@@ -207,24 +219,30 @@ impl OpsSettings {
                 name: "OPS_SERVICES",
                 reason,
             })?;
-        let probe_timeout_ms: u64 = config::parse("OPS_PROBE_TIMEOUT_MS", 2_000)?;
-        let follow_max_secs: u64 = config::parse("OPS_FOLLOW_MAX_SECS", 300)?;
-        if probe_timeout_ms == 0 || follow_max_secs == 0 {
-            return Err(ConfigError::Invalid {
-                name: if probe_timeout_ms == 0 {
-                    "OPS_PROBE_TIMEOUT_MS"
-                } else {
-                    "OPS_FOLLOW_MAX_SECS"
-                },
-                reason: "must be at least 1".into(),
-            });
-        }
+        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            let value: u64 = config::parse(name, default)?;
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be at least 1".into(),
+                });
+            }
+            Ok(value)
+        };
+        let probe_timeout_ms = positive("OPS_PROBE_TIMEOUT_MS", 2_000)?;
+        let follow_max_secs = positive("OPS_FOLLOW_MAX_SECS", 300)?;
+        let follow_max_followers = positive("OPS_FOLLOW_MAX_FOLLOWERS", 64)?;
+        let follow_max_per_user = positive("OPS_FOLLOW_MAX_PER_USER", 4)?;
+        let follow_buffer = positive("OPS_FOLLOW_BUFFER", 1_024)?;
         Ok(Self {
             core_database: config::string("MONGODB_CORE_DB", read_models::core_db::DATABASE),
             services,
             streams: parse_streams(&config::string("OPS_STREAMS", DEFAULT_OPS_STREAMS)),
             probe_timeout: Duration::from_millis(probe_timeout_ms),
             follow_max: Duration::from_secs(follow_max_secs),
+            follow_max_followers: usize::try_from(follow_max_followers).unwrap_or(usize::MAX),
+            follow_max_per_user: usize::try_from(follow_max_per_user).unwrap_or(usize::MAX),
+            follow_buffer: usize::try_from(follow_buffer).unwrap_or(usize::MAX),
         })
     }
 }
