@@ -187,6 +187,15 @@ pub struct OpsSettings {
     /// `OPS_FOLLOW_MAX_SECS` (300): how long `GET /v1/ops/logs?follow=true`
     /// streams before it ends (the client reconnects).
     pub follow_max: Duration,
+    /// `OPS_FOLLOW_MAX_FOLLOWERS` (64): the follow streams one process
+    /// serves at once; one more is 429.
+    pub follow_max_followers: usize,
+    /// `OPS_FOLLOW_MAX_PER_USER` (4): the follow streams one user may have
+    /// open at once (on one process); one more is 429.
+    pub follow_max_per_user: usize,
+    /// `OPS_FOLLOW_BUFFER` (1024): the entries (of any filter) a follower
+    /// may fall behind by before it loses the oldest (`event: lagged`).
+    pub follow_buffer: usize,
     /// `DEAD_LETTER_STREAM` (`ASTRO_DEAD_LETTERS`): where the consumers
     /// park the events they cannot apply (`/v1/ops/parked`).
     pub dead_letter_stream: String,
@@ -225,6 +234,9 @@ impl Default for OpsSettings {
             dead_letter_stream: DEFAULT_DEAD_LETTER_STREAM.to_owned(),
             dead_letter_prefix: default_dead_letter_prefix(),
             parked_replay_max: 100,
+            follow_max_followers: 64,
+            follow_max_per_user: 4,
+            follow_buffer: 1_024,
         }
     }
 }
@@ -237,18 +249,21 @@ impl OpsSettings {
                 name: "OPS_SERVICES",
                 reason,
             })?;
-        let probe_timeout_ms: u64 = config::parse("OPS_PROBE_TIMEOUT_MS", 2_000)?;
-        let follow_max_secs: u64 = config::parse("OPS_FOLLOW_MAX_SECS", 300)?;
-        if probe_timeout_ms == 0 || follow_max_secs == 0 {
-            return Err(ConfigError::Invalid {
-                name: if probe_timeout_ms == 0 {
-                    "OPS_PROBE_TIMEOUT_MS"
-                } else {
-                    "OPS_FOLLOW_MAX_SECS"
-                },
-                reason: "must be at least 1".into(),
-            });
-        }
+        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            let value: u64 = config::parse(name, default)?;
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be at least 1".into(),
+                });
+            }
+            Ok(value)
+        };
+        let probe_timeout_ms = positive("OPS_PROBE_TIMEOUT_MS", 2_000)?;
+        let follow_max_secs = positive("OPS_FOLLOW_MAX_SECS", 300)?;
+        let follow_max_followers = positive("OPS_FOLLOW_MAX_FOLLOWERS", 64)?;
+        let follow_max_per_user = positive("OPS_FOLLOW_MAX_PER_USER", 4)?;
+        let follow_buffer = positive("OPS_FOLLOW_BUFFER", 1_024)?;
         let parked_replay_max: u64 = config::parse("OPS_PARKED_REPLAY_MAX", 100)?;
         if !(1..=1_000).contains(&parked_replay_max) {
             return Err(ConfigError::Invalid {
@@ -270,6 +285,9 @@ impl OpsSettings {
             dead_letter_stream: config::string("DEAD_LETTER_STREAM", DEFAULT_DEAD_LETTER_STREAM),
             dead_letter_prefix,
             parked_replay_max,
+            follow_max_followers: usize::try_from(follow_max_followers).unwrap_or(usize::MAX),
+            follow_max_per_user: usize::try_from(follow_max_per_user).unwrap_or(usize::MAX),
+            follow_buffer: usize::try_from(follow_buffer).unwrap_or(usize::MAX),
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::cache::ListingCache;
 use crate::finance::FinanceStore;
 use crate::freshness::{VersionWatch, POLL_INTERVAL};
 use crate::metrics::QueryMetrics;
+use crate::ops::follow::FOLLOW_POOL_SIZE;
 use crate::ops::OpsState;
 use crate::pdf::Issuer;
 use crate::routes;
@@ -133,7 +134,8 @@ impl Application {
     }
 }
 
-/// The IT endpoints' state: MongoDB `core` on the same client, an HTTP
+/// The IT endpoints' state: MongoDB `core` on the same client (and on a
+/// small client of its own for the log followers), an HTTP
 /// client for the status page's probes, and a NATS client of its own for
 /// the JetStream consumers' state (it connects in the background, so the
 /// API starts while NATS is down; the status page then says so).
@@ -151,8 +153,18 @@ async fn ops_state(client: &mongodb::Client, settings: &Settings) -> anyhow::Res
         .connect(&settings.nats_url)
         .await
         .map_err(|e| anyhow::anyhow!("NATS_URL {}: {e}", settings.nats_url))?;
+    // The followers' change stream gets a client of its own: its `getMore`
+    // waits on the server while it holds a connection, and on the shared
+    // client that connection is one a sales read would wait for.
+    let mut options = read_models::mongo::options(&settings.mongodb_uri, "query-api-follow")
+        .await
+        .context("MONGODB_URI is not a valid MongoDB connection string")?;
+    options.max_pool_size = Some(FOLLOW_POOL_SIZE);
+    let follow_client =
+        mongodb::Client::with_options(options).context("building the followers' MongoDB client")?;
     Ok(OpsState::new(
         &client.database(&ops.core_database),
+        &follow_client.database(&ops.core_database),
         http,
         nats,
         ops.clone(),

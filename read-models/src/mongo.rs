@@ -13,6 +13,12 @@ pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017/?replicaSet=sec
 /// not connect yet: the first operation does (so a service starts while
 /// MongoDB is still coming up, and `/ready` reports it).
 pub async fn client(uri: &str, app_name: &str) -> Result<Client, mongodb::error::Error> {
+    Client::with_options(options(uri, app_name).await?)
+}
+
+/// The options [`client`] builds its client with, for a caller that
+/// adjusts some (a client of its own with a smaller pool, say).
+pub async fn options(uri: &str, app_name: &str) -> Result<ClientOptions, mongodb::error::Error> {
     let mut options = ClientOptions::parse(uri).await?;
     options.app_name = Some(app_name.to_owned());
     // Fail an operation (and a readiness probe) within seconds when no
@@ -23,7 +29,7 @@ pub async fn client(uri: &str, app_name: &str) -> Result<Client, mongodb::error:
     if options.connect_timeout.is_none() {
         options.connect_timeout = Some(Duration::from_secs(5));
     }
-    Client::with_options(options)
+    Ok(options)
 }
 
 /// Whether `error` is MongoDB's duplicate key error (code 11000), on a

@@ -1,6 +1,7 @@
 //! The system logs (`core.logs`, one [`read_models::core_db::LogDoc`] per
 //! log event of any service): filters, newest first, a keyset cursor, and
-//! following new entries through a MongoDB change stream.
+//! the same filters in memory for the followers of new entries (see
+//! [`super::follow`]).
 //!
 //! **Paging.** Logs grow while one pages through them, so pages are cut by
 //! a keyset cursor, not by an offset: a page is the `page_size` newest
@@ -9,20 +10,17 @@
 //! New entries never shift the next page, and nothing is counted (a count
 //! of a collection that grows by the second is stale anyway).
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use bson::oid::ObjectId;
 use bson::{doc, Bson, DateTime as BsonDateTime, Document};
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::{Stream, StreamExt, TryStreamExt};
-use mongodb::change_stream::event::ChangeStreamEvent;
-use mongodb::change_stream::ChangeStream;
+use futures::TryStreamExt;
 use mongodb::Collection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{utc, FollowerSlot};
+use super::utc;
 
 /// A log level, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -179,6 +177,29 @@ impl LogFilter {
         }
         filter
     }
+
+    /// Whether `entry` passes the filter, as [`LogFilter::to_document`]'s
+    /// query would select it (a follower filters the shared stream in
+    /// memory).
+    pub fn matches(&self, entry: &LogEntry) -> bool {
+        let level = Level::parse(&entry.level);
+        let exact = |wanted: &Option<String>, got: &Option<String>| {
+            wanted.is_none() || wanted.as_deref() == got.as_deref()
+        };
+        self.levels
+            .as_ref()
+            .is_none_or(|levels| level.is_some_and(|l| levels.contains(&l)))
+            && (self.services.is_empty() || self.services.contains(&entry.service))
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|text| entry.message.to_lowercase().contains(&text.to_lowercase()))
+            && self.from.is_none_or(|from| entry.time >= from)
+            && self.to.is_none_or(|to| entry.time < to)
+            && exact(&self.correlation_id, &entry.correlation_id)
+            && exact(&self.request_id, &entry.request_id)
+            && exact(&self.user_id, &entry.user_id)
+    }
 }
 
 /// `text` with every regular expression metacharacter escaped, so that it
@@ -302,94 +323,6 @@ pub async fn page(
 /// (keeps proxies from closing an idle connection).
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// Opens a change stream of the inserts into `core.logs` that match
-/// `filter` (the filter is the stream's `$match` on `fullDocument`, so the
-/// server sends only matching entries).
-pub async fn watch(
-    logs: &Collection<Document>,
-    filter: &LogFilter,
-) -> Result<ChangeStream<ChangeStreamEvent<Document>>, mongodb::error::Error> {
-    let mut stage = doc! { "operationType": "insert" };
-    stage.extend(filter.to_document("fullDocument."));
-    logs.watch().pipeline([doc! { "$match": stage }]).await
-}
-
-/// The Server-Sent Events of a follower: a first comment, then each new
-/// entry as `id: <cursor>` and `data: <LogEntry JSON>`, a `: heartbeat`
-/// comment every [`HEARTBEAT`] of silence, until `max` has passed (then an
-/// `event: end` and the end of the stream: the client reconnects) or the
-/// change stream fails (an `event: error`, then the end).
-pub fn sse(
-    changes: ChangeStream<ChangeStreamEvent<Document>>,
-    max: Duration,
-    slot: FollowerSlot,
-) -> Pin<Box<dyn Stream<Item = Result<bytes::Bytes, actix_web::Error>>>> {
-    struct State {
-        changes: ChangeStream<ChangeStreamEvent<Document>>,
-        deadline: tokio::time::Instant,
-        heartbeat: tokio::time::Interval,
-        done: bool,
-        _slot: FollowerSlot,
-    }
-    let started = tokio::time::Instant::now();
-    let mut heartbeat = tokio::time::interval_at(started + HEARTBEAT, HEARTBEAT);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let state = State {
-        changes,
-        deadline: started + max,
-        heartbeat,
-        done: false,
-        _slot: slot,
-    };
-    let first = futures::stream::once(async {
-        Ok::<_, actix_web::Error>(bytes::Bytes::from_static(
-            b"retry: 1000\n: following core.logs\n\n",
-        ))
-    });
-    let events = futures::stream::unfold(state, |mut state| async move {
-        if state.done {
-            return None;
-        }
-        let chunk = tokio::select! {
-            change = state.changes.next() => match change {
-                Some(Ok(event)) => {
-                    state.heartbeat.reset();
-                    let entry = event.full_document.as_ref().and_then(LogEntry::from_document);
-                    match entry {
-                        Some(entry) => entry_event(&entry),
-                        None => ":\n\n".to_owned(),
-                    }
-                }
-                Some(Err(error)) => {
-                    tracing::warn!(%error, "following the logs: the change stream failed");
-                    state.done = true;
-                    "event: error\ndata: {\"reason\":\"the change stream failed; reconnect\"}\n\n".to_owned()
-                }
-                None => {
-                    state.done = true;
-                    "event: end\ndata: {\"reason\":\"the change stream ended; reconnect\"}\n\n".to_owned()
-                }
-            },
-            _ = state.heartbeat.tick() => ": heartbeat\n\n".to_owned(),
-            _ = tokio::time::sleep_until(state.deadline) => {
-                state.done = true;
-                "event: end\ndata: {\"reason\":\"max-duration\"}\n\n".to_owned()
-            }
-        };
-        Some((Ok(bytes::Bytes::from(chunk)), state))
-    });
-    Box::pin(first.chain(events))
-}
-
-/// One entry as an SSE event.
-fn entry_event(entry: &LogEntry) -> String {
-    let json = serde_json::to_string(entry).unwrap_or_else(|_| "{}".into());
-    match entry.cursor() {
-        Some(cursor) => format!("id: {}\ndata: {json}\n\n", cursor.encode()),
-        None => format!("data: {json}\n\n"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +377,72 @@ mod tests {
             }
         );
         assert!(LogFilter::default().to_document("").is_empty());
+    }
+
+    #[test]
+    fn a_follower_filter_matches_in_memory_as_the_query_would() {
+        let at = Utc::now();
+        let entry = LogEntry {
+            id: ObjectId::new().to_hex(),
+            time: at,
+            level: "warn".into(),
+            service: "auth".into(),
+            instance: "h:1".into(),
+            target: "auth::routes".into(),
+            message: "Mongo TIMED OUT (a.b)".into(),
+            fields: serde_json::json!({}),
+            request_id: Some("req-1".into()),
+            correlation_id: Some("c-1".into()),
+            user_id: None,
+        };
+        let hour = chrono::Duration::hours(1);
+        let passes = |filter: LogFilter| filter.matches(&entry);
+        assert!(passes(LogFilter::default()));
+        assert!(passes(LogFilter {
+            levels: Some(Level::Warn.and_above()),
+            services: vec!["notifier".into(), "auth".into()],
+            text: Some("timed out (a.b".into()),
+            from: Some(at),
+            to: Some(at + hour),
+            correlation_id: Some("c-1".into()),
+            request_id: Some("req-1".into()),
+            user_id: None,
+        }));
+        for filter in [
+            LogFilter {
+                levels: Some(vec![Level::Error]),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                levels: Some(Vec::new()),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                services: vec!["notifier".into()],
+                ..LogFilter::default()
+            },
+            LogFilter {
+                text: Some("a*b".into()),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                from: Some(at + hour),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                to: Some(at),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                correlation_id: Some("c-2".into()),
+                ..LogFilter::default()
+            },
+            LogFilter {
+                user_id: Some("u".into()),
+                ..LogFilter::default()
+            },
+        ] {
+            assert!(!passes(filter.clone()), "{filter:?}");
+        }
     }
 }

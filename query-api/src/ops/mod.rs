@@ -1,16 +1,17 @@
 //! The IT console's reads and its one write (`/v1/ops/*`): the system logs
 //! and the notifications in MongoDB `core` ([`logs`], [`notifications`]),
-//! the event store in PostgreSQL ([`events`]), the events the consumers
-//! parked on the dead-letter stream ([`parked`]) and the state of the whole
-//! system ([`status`]). The handlers are in `routes::ops`.
+//! the followers of the logs ([`follow`]), the event store in PostgreSQL
+//! ([`events`]), the events the consumers parked on the dead-letter stream
+//! ([`parked`]) and the state of the whole system ([`status`]). The
+//! handlers are in `routes::ops`.
 
 pub mod events;
+pub mod follow;
 pub mod logs;
 pub mod notifications;
 pub mod parked;
 pub mod status;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bson::Document;
@@ -18,10 +19,7 @@ use mongodb::{Collection, Database};
 use read_models::core_db::{LOGS, NOTIFICATIONS};
 
 use crate::settings::OpsSettings;
-
-/// How many `GET /v1/ops/logs?follow=true` streams one process serves at
-/// once (each holds a MongoDB change stream); one more is 503.
-pub const MAX_FOLLOWERS: usize = 64;
+use follow::LogHub;
 
 /// What the IT endpoints share.
 #[derive(Debug, Clone)]
@@ -30,6 +28,8 @@ pub struct OpsState {
     pub logs: Collection<Document>,
     /// `core.notifications`.
     pub notifications: Collection<Document>,
+    /// The followers of `core.logs` (on a MongoDB client of their own).
+    pub follow: Arc<LogHub>,
     /// Probes the services' `/ready` (timeout `OPS_PROBE_TIMEOUT_MS`).
     pub http: reqwest::Client,
     /// NATS, for the JetStream consumers' state (connects in the
@@ -39,13 +39,17 @@ pub struct OpsState {
     pub parked: parked::ParkingLot,
     /// The configuration.
     pub settings: OpsSettings,
-    followers: Arc<AtomicUsize>,
 }
 
 impl OpsState {
-    /// The state over the `core` database, an HTTP client and a NATS client.
+    /// The state over the `core` database, the same database on the
+    /// followers' own client (`follow_core`: their change stream never
+    /// holds a connection the other reads wait for), an HTTP client and a
+    /// NATS client. Within a Tokio runtime (the followers' stream runs on
+    /// it).
     pub fn new(
         core: &Database,
+        follow_core: &Database,
         http: reqwest::Client,
         nats: async_nats::Client,
         settings: OpsSettings,
@@ -53,6 +57,12 @@ impl OpsState {
         Self {
             logs: core.collection(LOGS),
             notifications: core.collection(NOTIFICATIONS),
+            follow: Arc::new(LogHub::new(
+                follow_core.collection(LOGS),
+                settings.follow_buffer,
+                settings.follow_max_followers,
+                settings.follow_max_per_user,
+            )),
             http,
             parked: parked::ParkingLot::new(
                 &nats,
@@ -62,29 +72,7 @@ impl OpsState {
             ),
             nats,
             settings,
-            followers: Arc::new(AtomicUsize::new(0)),
         }
-    }
-
-    /// A slot for one more follower, or `None` when [`MAX_FOLLOWERS`] are
-    /// streaming. The slot is given back when the guard is dropped.
-    pub fn follower_slot(&self) -> Option<FollowerSlot> {
-        let taken = self
-            .followers
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_FOLLOWERS).then_some(n + 1)
-            });
-        taken.ok().map(|_| FollowerSlot(self.followers.clone()))
-    }
-}
-
-/// One follower's slot (see [`OpsState::follower_slot`]).
-#[derive(Debug)]
-pub struct FollowerSlot(Arc<AtomicUsize>);
-
-impl Drop for FollowerSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{name, require_it, text, time_range, NO_STORE};
 use crate::errors::core_problem;
+use crate::ops::follow::{self, Refusal};
 use crate::ops::logs::{self, Cursor, Level, LogEntry, LogFilter};
 use crate::params::Errors;
 use crate::startup::AppState;
@@ -192,6 +193,23 @@ fn parse(params: &LogParams) -> Result<Query, Problem> {
     })
 }
 
+/// Seconds a refused follower is asked to wait (`Retry-After`): places
+/// free up as other followers end, at the latest after
+/// `OPS_FOLLOW_MAX_SECS`.
+pub const FOLLOW_RETRY_AFTER_SECS: u64 = 5;
+
+/// 429 for a follower past a limit.
+fn too_many_followers(refusal: Refusal) -> Problem {
+    let detail = match refusal {
+        Refusal::PerUser => "you already follow the logs in as many streams as allowed (OPS_FOLLOW_MAX_PER_USER); close one",
+        Refusal::Total => "too many clients follow the logs (OPS_FOLLOW_MAX_FOLLOWERS); retry shortly",
+    };
+    let mut problem =
+        Problem::new(429, "too-many-followers", "Too many requests").with_detail(detail);
+    problem.retry_after = Some(FOLLOW_RETRY_AFTER_SECS);
+    problem
+}
+
 /// The system logs of every service (`core.logs`, shipped by each service
 /// and kept for the shipper's retention), filtered, newest first (by time,
 /// then id).
@@ -202,11 +220,16 @@ fn parse(params: &LogParams) -> Result<Query, Problem> {
 ///
 /// **Follow** (`follow=true`): answers `text/event-stream`. The stream
 /// starts with a comment, then sends each new entry matching the filters
-/// (a MongoDB change stream on the inserts, with the filters as its
-/// `$match`) as `id: <cursor>` and `data: <entry JSON>`; a `: heartbeat`
-/// comment after 15 s of silence; after `OPS_FOLLOW_MAX_SECS` an
-/// `event: end` and the end of the response (reconnect to go on). 503 when
-/// the change stream cannot be opened or too many clients follow.
+/// (from one MongoDB change stream on the inserts that the process shares
+/// among its followers) as `id: <cursor>` and `data: <entry JSON>`; a
+/// `: heartbeat` comment after 15 s of silence; `event: lagged`
+/// (`{"skipped": n}`) when the client read too slowly and `n` entries were
+/// dropped; `event: gap` when the shared stream had to restart (entries
+/// logged meanwhile may be missing); after `OPS_FOLLOW_MAX_SECS` an
+/// `event: end` and the end of the response (reconnect to go on). 429
+/// (Retry-After) past `OPS_FOLLOW_MAX_PER_USER` streams of one user or
+/// `OPS_FOLLOW_MAX_FOLLOWERS` in all; 503 when the change stream cannot
+/// be opened.
 #[utoipa::path(get, path = "/v1/ops/logs", tag = "it", operation_id = "list_logs",
     security(("bearer" = [])),
     params(LogParams),
@@ -215,7 +238,8 @@ fn parse(params: &LogParams) -> Result<Query, Problem> {
         (status = 401, description = "No or bad token"),
         (status = 403, description = "Not an IT employee"),
         (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "MongoDB is unavailable, or (follow) the change stream cannot be opened or too many clients follow (Retry-After)")))]
+        (status = 429, description = "(follow) Too many follow streams, of this user or in all (Retry-After)"),
+        (status = 503, description = "MongoDB is unavailable, or (follow) the change stream cannot be opened (Retry-After)")))]
 pub async fn list(
     Authenticated(principal): Authenticated,
     params: web::Query<LogParams>,
@@ -225,21 +249,24 @@ pub async fn list(
     let query = parse(&params)?;
     let ops = &state.ops;
     if query.follow {
-        let slot = ops.follower_slot().ok_or_else(|| {
-            tracing::warn!("following the logs: too many followers");
-            Problem::unavailable("too many clients follow the logs; retry shortly")
+        let slot = ops.follow.slot(principal.user_id).map_err(|refusal| {
+            tracing::warn!(?refusal, "following the logs: refused");
+            too_many_followers(refusal)
         })?;
-        let changes = logs::watch(&ops.logs, &query.filter)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "following the logs: cannot open a change stream");
-                Problem::unavailable("the logs cannot be followed now; retry shortly")
-            })?;
+        let feed = ops.follow.subscribe().await.map_err(|error| {
+            tracing::error!(%error, "following the logs: cannot open the change stream");
+            Problem::unavailable("the logs cannot be followed now; retry shortly")
+        })?;
         return Ok(HttpResponse::Ok()
             .content_type("text/event-stream")
             .insert_header((header::CACHE_CONTROL, NO_STORE))
             .insert_header(("X-Accel-Buffering", "no"))
-            .streaming(logs::sse(changes, ops.settings.follow_max, slot)));
+            .streaming(follow::sse(
+                feed,
+                query.filter,
+                ops.settings.follow_max,
+                slot,
+            )));
     }
     let (items, more) = logs::page(&ops.logs, &query.filter, query.before, query.page_size)
         .await

@@ -312,3 +312,189 @@ async fn following_ends_after_the_maximum_duration() {
     assert!(last.starts_with("event: end"), "{events:?}");
     assert!(last.contains("max-duration"), "{last}");
 }
+
+/// Opens a follow stream of `query` as the holder of `token` and reads its
+/// opening comment (from then on it receives what is logged).
+async fn follow(ops: &OpsApp, token: &str, query: &str) -> reqwest::Response {
+    let mut response = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/ops/logs?follow=true{query}",
+            ops.app.address
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("opening the stream");
+    assert_eq!(response.status(), 200);
+    let opening = read_events(&mut response, PATIENCE, |events| !events.is_empty()).await;
+    assert!(opening[0].contains(": following"), "{opening:?}");
+    response
+}
+
+/// More followers than the 16 that used to stall the sales reads by half a
+/// second (each follower's change stream held a connection of the pool the
+/// sales routes read through).
+const MANY_FOLLOWERS: usize = 24;
+
+#[tokio::test]
+async fn a_sales_read_does_not_wait_for_the_log_followers() {
+    let ops = spawn_ops_app().await;
+    let launch = crate::helpers::LaunchFixture::in_days(30);
+    ops.app.insert(&[&launch]).await;
+    let path = format!("/v1/launches/{}", launch.id());
+    let mut followers = Vec::new();
+    for _ in 0..MANY_FOLLOWERS {
+        let (_, token) = ops.app.token(super::IT);
+        followers.push(follow(&ops, &token, "").await);
+    }
+
+    // Ten reads one after the other: alone they take tens of milliseconds
+    // each; with a change stream per follower on their pool, 0.2 to 2 s.
+    let started = std::time::Instant::now();
+    let reads = async {
+        for _ in 0..10 {
+            ops.app.get(&path).await.assert_status(200);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(4), reads)
+        .await
+        .unwrap_or_else(|_| {
+            panic!("ten sales reads took over 4 s with {MANY_FOLLOWERS} followers")
+        });
+    println!(
+        "ten GET /v1/launches/{{id}} with {MANY_FOLLOWERS} followers: {:?}",
+        started.elapsed()
+    );
+    drop(followers);
+}
+
+#[tokio::test]
+async fn a_user_past_the_followers_limit_gets_429_and_others_still_follow() {
+    let ops = spawn_ops_app_with(false, |settings| {
+        settings.ops.follow_max_per_user = 2;
+    })
+    .await;
+    let first = follow(&ops, &ops.it, "").await;
+    let _second = follow(&ops, &ops.it, "&service=auth").await;
+
+    let refused = ops.get("/v1/ops/logs?follow=true").await;
+
+    refused.assert_status(429);
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(refused.json["type"], "/problems/too-many-followers");
+    assert_eq!(refused.header("retry-after"), Some("5"));
+    let (_, other) = ops.app.token(super::IT);
+    let _theirs = follow(&ops, &other, "").await;
+    // A stream the client closes gives its place back, once the server
+    // notices: when it next writes to it (an entry here, else a heartbeat).
+    drop(first);
+    crate::helpers::wait_for(PATIENCE, "the closed stream's place", || async {
+        ops.logs(&[log(ago(0), "info", "query-api", "a line to write")])
+            .await;
+        let response = reqwest::Client::new()
+            .get(format!("{}/v1/ops/logs?follow=true", ops.app.address))
+            .bearer_auth(&ops.it)
+            .send()
+            .await
+            .expect("opening a stream");
+        response.status() == 200
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn followers_past_the_process_limit_get_429() {
+    let ops = spawn_ops_app_with(false, |settings| {
+        settings.ops.follow_max_followers = 2;
+    })
+    .await;
+    let _one = follow(&ops, &ops.it, "").await;
+    let (_, other) = ops.app.token(super::IT);
+    let _two = follow(&ops, &other, "").await;
+
+    let (_, third) = ops.app.token(super::IT);
+    let refused = ops
+        .app
+        .get_with("/v1/ops/logs?follow=true", Some(&third), &[])
+        .await;
+
+    refused.assert_status(429);
+    assert_eq!(refused.json["type"], "/problems/too-many-followers");
+    assert!(refused.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn two_followers_with_different_filters_each_get_only_theirs() {
+    let ops = spawn_ops_app().await;
+    let mut auth = follow(&ops, &ops.it, "&service=auth").await;
+    let (_, other) = ops.app.token(super::IT);
+    let mut errors = follow(&ops, &other, "&level=error&q=PAYMENT").await;
+
+    ops.logs(&[
+        log(ago(0), "info", "auth", "a1 token issued"),
+        log(ago(0), "error", "command-api", "e1 payment declined"),
+        log(ago(0), "warn", "notifier", "neither"),
+        log(ago(0), "error", "auth", "both: payment check failed"),
+    ])
+    .await;
+
+    let mine = |events: &[String]| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| data_of(e))
+            .map(|d| d["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let seen = read_events(&mut auth, PATIENCE, |events| mine(events).len() >= 2).await;
+    assert_eq!(
+        mine(&seen),
+        ["a1 token issued", "both: payment check failed"]
+    );
+    let seen = read_events(&mut errors, PATIENCE, |events| mine(events).len() >= 2).await;
+    assert_eq!(
+        mine(&seen),
+        ["e1 payment declined", "both: payment check failed"]
+    );
+    // Nothing else came for either: a last entry for both arrives next.
+    ops.logs(&[log(ago(0), "error", "auth", "last payment")])
+        .await;
+    for response in [&mut auth, &mut errors] {
+        let seen = read_events(response, PATIENCE, |events| !mine(events).is_empty()).await;
+        assert_eq!(mine(&seen), ["last payment"]);
+    }
+}
+
+#[tokio::test]
+async fn a_follower_is_told_of_a_gap_when_the_shared_stream_restarts_and_goes_on() {
+    let ops = spawn_ops_app().await;
+    let mut response = follow(&ops, &ops.it, "&service=auth").await;
+
+    // Dropping the collection ends every change stream on it (an
+    // `invalidate`, after which it cannot be resumed): the hub starts a new
+    // one, and entries logged in between could be missing.
+    ops.core
+        .collection::<bson::Document>(read_models::core_db::LOGS)
+        .drop()
+        .await
+        .expect("dropping core.logs");
+    let events = read_events(&mut response, PATIENCE, |events| {
+        events.iter().any(|e| e.starts_with("event: gap"))
+    })
+    .await;
+    assert!(
+        events.iter().all(|e| !e.starts_with("event: end")),
+        "{events:?}"
+    );
+
+    ops.logs(&[log(ago(0), "warn", "auth", "after the gap")])
+        .await;
+    let events = read_events(&mut response, PATIENCE, |events| {
+        events.iter().any(|e| data_of(e).is_some())
+    })
+    .await;
+    let data: Vec<Value> = events.iter().filter_map(|e| data_of(e)).collect();
+    assert_eq!(data[0]["message"], "after the gap");
+}
