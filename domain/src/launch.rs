@@ -249,12 +249,11 @@ pub enum LaunchError {
     /// The booking id is already used on this launch.
     #[error("booking {0} already exists")]
     DuplicateBooking(Uuid),
-    /// No such booking on this launch.
+    /// No such booking on this launch, or none that the requester holds:
+    /// the two are one answer, so that a refusal does not tell a stranger
+    /// that a booking id exists.
     #[error("no such booking")]
     BookingNotFound,
-    /// Somebody other than the holder tried to cancel.
-    #[error("only the booking's holder may cancel it")]
-    NotHolder,
     /// The booking was already cancelled.
     #[error("the booking is already cancelled")]
     AlreadyCancelled,
@@ -266,7 +265,6 @@ impl LaunchError {
         use LaunchError::*;
         match self {
             NotFound | BookingNotFound => ErrorKind::NotFound,
-            NotHolder => ErrorKind::Forbidden,
             AlreadyScheduled(_)
             | WrongStatus { .. }
             | Departed
@@ -307,7 +305,6 @@ impl LaunchError {
             NotEnoughSeats { .. } => "not-enough-seats",
             DuplicateBooking(_) => "duplicate-booking",
             BookingNotFound => "booking-not-found",
-            NotHolder => "not-booking-holder",
             AlreadyCancelled => "booking-already-cancelled",
         }
     }
@@ -499,10 +496,8 @@ impl Launch {
                 let booking = offer
                     .bookings
                     .get(&booking_id)
+                    .filter(|booking| booking.holder_id == requested_by)
                     .ok_or(LaunchError::BookingNotFound)?;
-                if booking.holder_id != requested_by {
-                    return Err(LaunchError::NotHolder);
-                }
                 if booking.cancelled {
                     return Err(LaunchError::AlreadyCancelled);
                 }

@@ -83,16 +83,19 @@ impl Mailer {
         self.transport.test_connection().await.unwrap_or(false)
     }
 
+    /// The email for `notification`. A failure to build it, even a panic
+    /// inside lettre, is a permanent [`SendError`]: the same document
+    /// would fail the same way on every attempt.
     fn message(&self, notification: &NotificationDoc) -> Result<Message, SendError> {
-        let permanent = |message: String| SendError {
-            permanent: true,
-            message,
-        };
+        contain_build(|| self.build(notification))
+    }
+
+    fn build(&self, notification: &NotificationDoc) -> Result<Message, SendError> {
         let address = notification
             .recipient
             .parse()
             .map_err(|e| permanent(format!("the recipient address is not valid: {e}")))?;
-        let to = Mailbox::new(Some(notification.recipient_name.clone()), address);
+        let to = Mailbox::new(display_name(&notification.recipient_name), address);
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -110,6 +113,49 @@ impl Mailer {
     }
 }
 
+fn permanent(message: String) -> SendError {
+    SendError {
+        permanent: true,
+        message,
+    }
+}
+
+/// Runs `build`, turning a panic into a permanent error: lettre panics
+/// (rather than failing) on some header values, and one bad document must
+/// not take its send task down with it.
+fn contain_build(build: impl FnOnce() -> Result<Message, SendError>) -> Result<Message, SendError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)).unwrap_or_else(|payload| {
+        Err(permanent(format!(
+            "the email cannot be built: {}",
+            panic_message(payload.as_ref())
+        )))
+    })
+}
+
+/// The text a panic was raised with, if it has one.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned());
+    bounded(text.replace(['\r', '\n'], " "))
+}
+
+/// The recipient's name as a display name that can always be written in a
+/// header: names come from bookings (anyone's input), and lettre panics on
+/// a line break in one. Control characters become spaces (so a name cannot
+/// smuggle a header in, and reads as typed), runs of white space one space;
+/// nothing left means no display name, only the address.
+fn display_name(name: &str) -> Option<String> {
+    let cleaned = name
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
 /// The error with its causes, one line, bounded.
 fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -119,7 +165,11 @@ fn describe(error: &dyn std::error::Error) -> String {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    let mut text = text.replace(['\r', '\n'], " ");
+    bounded(text.replace(['\r', '\n'], " "))
+}
+
+/// `text`, cut to at most 500 bytes (on a character boundary).
+fn bounded(mut text: String) -> String {
     if text.len() > 500 {
         let mut end = 500;
         while !text.is_char_boundary(end) {
@@ -147,16 +197,18 @@ mod tests {
         assert!(!refused.contains("secret"));
     }
 
-    #[tokio::test]
-    async fn an_unwritable_address_is_a_permanent_failure() {
-        let mailer = Mailer::new(
+    fn mailer() -> Mailer {
+        Mailer::new(
             "smtp://127.0.0.1:1",
             "Astro <no-reply@astro.example>",
             Duration::from_secs(1),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    fn notification(recipient: &str, recipient_name: &str) -> NotificationDoc {
         let now = bson::DateTime::now();
-        let doc = NotificationDoc {
+        NotificationDoc {
             id: "n1".into(),
             event_id: "e".into(),
             event_type: "SeatsBooked".into(),
@@ -164,8 +216,8 @@ mod tests {
             correlation_id: "c".into(),
             launch_id: "l".into(),
             booking_id: None,
-            recipient: "not an address".into(),
-            recipient_name: "X".into(),
+            recipient: recipient.into(),
+            recipient_name: recipient_name.into(),
             recipient_role: read_models::core_db::RecipientRole::Traveler,
             subject: "s".into(),
             text: "t".into(),
@@ -181,8 +233,62 @@ mod tests {
             sent_at: None,
             dead_at: None,
             requeued: 0,
-        };
-        let error = mailer.message(&doc).unwrap_err();
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_address_is_a_permanent_failure() {
+        let error = mailer()
+            .message(&notification("not an address", "X"))
+            .unwrap_err();
         assert!(error.permanent);
+    }
+
+    #[tokio::test]
+    async fn a_name_with_a_line_break_is_written_as_one_quoted_display_name() {
+        let message = mailer()
+            .message(&notification(
+                "pax@astro.example",
+                "Pax\r\nBcc: x@evil.example",
+            ))
+            .expect("the email is built");
+        let to: lettre::message::Mailboxes = message
+            .headers()
+            .get::<lettre::message::header::To>()
+            .expect("a To header")
+            .into();
+        let to: Vec<_> = to.into_iter().collect();
+        assert_eq!(to.len(), 1);
+        assert_eq!(to[0].name.as_deref(), Some("Pax Bcc: x@evil.example"));
+        let text = String::from_utf8(message.formatted()).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers.to_ascii_lowercase().contains("\r\nbcc"),
+            "{headers}"
+        );
+        assert_eq!(message.envelope().to().len(), 1);
+    }
+
+    #[test]
+    fn display_names_lose_control_characters_and_blank_ones_are_dropped() {
+        assert_eq!(
+            display_name(" Ada\tLovelace\u{7}\u{85} ").as_deref(),
+            Some("Ada Lovelace")
+        );
+        assert_eq!(
+            display_name("Grace Hopper").as_deref(),
+            Some("Grace Hopper")
+        );
+        assert_eq!(display_name("\r\n \u{0}"), None);
+    }
+
+    #[test]
+    fn a_build_that_panics_is_a_permanent_failure_with_its_reason() {
+        let error = contain_build(|| panic!("writing `Mailboxes`\nreturned an error")).unwrap_err();
+        assert!(error.permanent);
+        assert_eq!(
+            error.message,
+            "the email cannot be built: writing `Mailboxes` returned an error"
+        );
     }
 }

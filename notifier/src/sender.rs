@@ -22,12 +22,13 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use bson::DateTime as BsonDateTime;
+use futures::FutureExt;
 use read_models::core_db::{NotificationDoc, NotificationStatus};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::mail::Mailer;
+use crate::mail::{panic_message, Mailer};
 use crate::metrics::NotifierMetrics;
 use crate::store::{add, after_failure, AfterFailure, Fresh, NotificationStore, Outcome};
 
@@ -210,7 +211,7 @@ impl Sender {
         );
         in_flight.spawn(
             async move {
-                let outcome = sender.send_one(doc).await;
+                let outcome = sender.send_contained(doc).await;
                 // The recorder may lag (MongoDB slow or down): the slot
                 // stays taken until it has room.
                 let _ = outcomes.send(outcome).await;
@@ -218,6 +219,29 @@ impl Sender {
             }
             .instrument(span),
         );
+    }
+
+    /// [`Self::send_one`], with a panic on the way turned into `doc` dead
+    /// with the panic as its reason: a task that panicked would record
+    /// nothing, so the notification would be claimed, and panic, again
+    /// after every lease, for ever.
+    async fn send_contained(&self, doc: NotificationDoc) -> Outcome {
+        let attempted = doc.clone();
+        match contain(self.send_one(doc)).await {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let reason = format!("sending panicked: {panic}");
+                self.metrics
+                    .notifications
+                    .with_label_values(&["dead"])
+                    .inc();
+                tracing::error!(error = %reason,
+                    "a notification is dead: its send panicked (IT can re-queue it)");
+                let now = BsonDateTime::now();
+                self.dead_letter(&attempted, &reason, now).await;
+                Outcome::dead(&attempted, &reason, now)
+            }
+        }
     }
 
     /// Sends `doc` and says what to record.
@@ -339,5 +363,25 @@ impl Sender {
         if let Err(error) = published.await {
             tracing::warn!(%error, "publishing a dead letter failed (the notification stays dead in MongoDB)");
         }
+    }
+}
+
+/// Runs `future`, catching a panic as its message.
+async fn contain<T>(future: impl std::future::Future<Output = T>) -> Result<T, String> {
+    std::panic::AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|payload| panic_message(payload.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_send_is_caught_with_its_message() {
+        let caught = contain(async { panic!("Mailboxes\r\ndisplay") }).await;
+        assert_eq!(caught, Err::<(), _>("Mailboxes  display".to_owned()));
+        assert_eq!(contain(async { 7 }).await, Ok(7));
     }
 }

@@ -17,6 +17,28 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest `page`: deeper pages would make MongoDB skip too many documents.
 pub const MAX_PAGE: u64 = 10_000;
 
+/// The earliest instant a date parameter may name. MongoDB (through
+/// SecantusDB and bson) and PostgreSQL answer an error, not an empty
+/// result, for some instants far from ours (year 0 and before); nothing in
+/// the system predates the Unix epoch, so the range starts there.
+pub const EARLIEST: &str = "1970-01-01T00:00:00Z";
+/// The latest instant a date parameter may name: the last of the last year
+/// that RFC 3339 (four-digit years) can write.
+pub const LATEST: &str = "9999-12-31T23:59:59.999Z";
+/// How the range of date parameters reads in an error (and in the API
+/// description).
+pub const DATE_RANGE: &str = "from 1970-01-01 to 9999-12-31 (UTC)";
+
+/// Whether the stores can be asked about `instant` (see [`EARLIEST`]).
+pub fn storable(instant: DateTime<Utc>) -> bool {
+    let bound = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .expect("a valid bound")
+            .with_timezone(&Utc)
+    };
+    (bound(EARLIEST)..=bound(LATEST)).contains(&instant)
+}
+
 /// The validation errors of one request, collected field by field.
 #[derive(Debug, Default)]
 pub struct Errors(Vec<FieldError>);
@@ -127,41 +149,61 @@ impl Errors {
     ) -> Option<DateTime<Utc>> {
         let raw = raw?.trim();
         if let Some(instant) = parse_instant(raw) {
-            return Some(instant);
+            return self.in_range(field, instant);
         }
-        let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        let Some(start) = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .ok()
-            .and_then(|day| {
-                if end_of_day {
-                    day.checked_add_days(Days::new(1))
-                } else {
-                    Some(day)
-                }
-            })
             .and_then(|day| day.and_hms_opt(0, 0, 0))
-            .map(|start| start.and_utc());
-        if day.is_none() {
+            .map(|start| start.and_utc())
+        else {
             self.add(
                 field,
                 "invalid",
                 "must be an RFC 3339 instant (2027-05-01T12:00:00Z) or a date (2027-05-01)",
             );
+            return None;
+        };
+        let start = self.in_range(field, start)?;
+        if !end_of_day {
+            return Some(start);
         }
-        day
+        // The end of 9999-12-31 is past LATEST: the bound is exclusive, so
+        // LATEST (which no stored instant exceeds) covers the same day.
+        Some(
+            start
+                .checked_add_days(Days::new(1))
+                .filter(|end| storable(*end))
+                .unwrap_or_else(|| {
+                    DateTime::parse_from_rfc3339(LATEST)
+                        .expect("a valid bound")
+                        .with_timezone(&Utc)
+                }),
+        )
+    }
+
+    /// `instant` when the stores can be asked about it, else an error on
+    /// `field`.
+    fn in_range(&mut self, field: &str, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if storable(instant) {
+            Some(instant)
+        } else {
+            self.add(field, "out-of-range", format!("must be {DATE_RANGE}"));
+            None
+        }
     }
 
     /// An RFC 3339 instant (a date alone is refused: an instant is meant),
     /// if present.
     pub fn rfc3339(&mut self, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
-        let instant = parse_instant(raw?.trim());
-        if instant.is_none() {
+        let Some(instant) = parse_instant(raw?.trim()) else {
             self.add(
                 field,
                 "invalid",
                 "must be an RFC 3339 instant, e.g. 2027-05-01T12:00:00Z",
             );
-        }
-        instant
+            return None;
+        };
+        self.in_range(field, instant)
     }
 }
 
@@ -218,6 +260,49 @@ mod tests {
         let mut errors = Errors::default();
         assert_eq!(errors.instant("t", Some("tomorrow"), true), None);
         assert_eq!(errors.finish(()).unwrap_err().errors[0].field, "t");
+    }
+
+    #[test]
+    fn dates_and_instants_outside_what_the_stores_hold_are_out_of_range() {
+        for raw in [
+            "0000-01-01",
+            "-0001-01-01",
+            "1969-12-31",
+            "+10000-01-01",
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "1970-01-01T00:30:00+01:00",
+        ] {
+            let mut errors = Errors::default();
+            assert_eq!(errors.instant("from", Some(raw), false), None, "{raw}");
+            assert_eq!(errors.instant("to", Some(raw), true), None, "{raw}");
+            if !raw.contains('T') {
+                continue;
+            }
+            assert_eq!(errors.rfc3339("as_of", Some(raw)), None, "{raw}");
+            let problem = errors.finish(()).unwrap_err();
+            let codes: Vec<_> = problem
+                .errors
+                .iter()
+                .map(|e| (e.field.as_str(), e.code.as_str()))
+                .collect();
+            assert_eq!(
+                codes,
+                [
+                    ("from", "out-of-range"),
+                    ("to", "out-of-range"),
+                    ("as_of", "out-of-range")
+                ],
+                "{raw}"
+            );
+        }
+        let mut errors = Errors::default();
+        let first = errors.instant("from", Some("1970-01-01"), false).unwrap();
+        assert_eq!(first.timestamp_millis(), 0);
+        let last = errors.instant("to", Some("9999-12-31"), true).unwrap();
+        assert_eq!(last.to_rfc3339(), "9999-12-31T23:59:59.999+00:00");
+        assert!(errors.rfc3339("as_of", Some(LATEST)).is_some());
+        assert!(errors.finish(()).is_ok());
     }
 
     #[test]

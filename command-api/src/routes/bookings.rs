@@ -197,8 +197,8 @@ pub async fn book(
     params(("launch_id" = Uuid, Path), ("booking_id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     security(("bearer" = [])),
-    responses((status = 200, body = CancellationReply), (status = 401), (status = 403, description = "Not the holder"),
-        (status = 404, description = "No such launch or booking"), (status = 409, description = "Already cancelled, or the launch has flown")))]
+    responses((status = 200, body = CancellationReply), (status = 401), (status = 403, description = "Not a traveler or an agency"),
+        (status = 404, description = "No such launch, or no such booking held by the caller (another holder's booking is answered the same, so its existence is not told)"), (status = 409, description = "Already cancelled, or the launch has flown")))]
 pub async fn cancel(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

@@ -124,6 +124,47 @@ async fn an_agency_booking_emails_the_agency_and_its_passengers() {
 }
 
 #[tokio::test]
+async fn a_passenger_name_with_a_header_in_it_is_mailed_under_a_safe_name_and_injects_nothing() {
+    let world = World::new().await;
+    let notifier = world.start_notifier(world.settings(&smtp_url())).await;
+    let ada = world.traveler("ada", "Ada Lovelace").await;
+    let pax = world.address("pax");
+    let evil = world.address("evil");
+    let grace = world.address("grace");
+    let launch = world.launch(500).await;
+    let name = format!("Pax\r\nBcc: {evil}");
+    world
+        .book(
+            &ada,
+            launch,
+            &[(name.as_str(), Some(&pax)), ("Grace Hopper", Some(&grace))],
+        )
+        .await;
+
+    // Everyone is told, the odd name included (it used to panic the send
+    // on every lease and stay pending for ever).
+    wait_for_mail(&api_url(), &ada.email, 1, WAIT).await;
+    wait_for_mail(&api_url(), &grace, 1, WAIT).await;
+    let to_pax = wait_for_mail(&api_url(), &pax, 1, WAIT).await;
+    let mail = &to_pax[0];
+    assert_eq!(mail["to"].as_array().map(Vec::len), Some(1), "{mail}");
+    assert_eq!(mail["to"][0]["address"], json!(pax), "{mail}");
+    assert_eq!(mail["to"][0]["name"], json!(format!("Pax Bcc: {evil}")));
+    assert!(mail["headers"].get("bcc").is_none(), "{mail}");
+    let stored = world
+        .wait_notification(&pax, "the sent notification", |n| {
+            n.status == NotificationStatus::Sent
+        })
+        .await;
+    assert_eq!(stored.attempts, 1);
+    // Nothing went to the smuggled address (all the other mail arrived
+    // first, so this one would have too).
+    assert!(received(&api_url(), &evil).await.is_empty());
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
 async fn a_cancellation_emails_the_refund_and_an_abort_a_full_refund() {
     let world = World::new().await;
     let notifier = world.start_notifier(world.settings(&smtp_url())).await;

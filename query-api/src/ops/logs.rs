@@ -101,9 +101,12 @@ impl Cursor {
     /// space is read back as `+`).
     pub fn decode(raw: &str) -> Option<Self> {
         let (time, id) = raw.trim().rsplit_once(',')?;
-        let time = DateTime::parse_from_rfc3339(&time.trim().replace(' ', "+")).ok()?;
+        let time = DateTime::parse_from_rfc3339(&time.trim().replace(' ', "+"))
+            .ok()
+            .map(|time| time.with_timezone(&Utc))
+            .filter(|time| crate::params::storable(*time))?;
         Some(Self {
-            time: BsonDateTime::from_chrono(time.with_timezone(&Utc)),
+            time: BsonDateTime::from_chrono(time),
             id: ObjectId::parse_str(id.trim()).ok()?,
         })
     }

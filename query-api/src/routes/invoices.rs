@@ -105,7 +105,8 @@ pub struct InvoiceParams {
     pub kind: Option<String>,
     /// The documents as they stood at this instant (RFC 3339): those issued
     /// by the events up to the last one that occurred at or before it, and
-    /// cancellations as of then.
+    /// cancellations as of then. From 1970-01-01 to 9999-12-31 (UTC),
+    /// else 422.
     #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-31T23:59:59Z")]
     pub as_of: Option<String>,
 }
@@ -115,7 +116,8 @@ pub struct InvoiceParams {
 #[into_params(parameter_in = Query)]
 pub struct AsOfParams {
     /// The document as it stood at this instant (RFC 3339): 404 if it was
-    /// not issued yet; its cancellation and credit notes as of then.
+    /// not issued yet; its cancellation and credit notes as of then. From
+    /// 1970-01-01 to 9999-12-31 (UTC), else 422.
     #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-31T23:59:59Z")]
     pub as_of: Option<String>,
 }

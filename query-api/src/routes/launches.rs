@@ -42,11 +42,12 @@ pub struct ListingParams {
     pub destination: Option<String>,
     /// Departing at or after: an RFC 3339 instant (inclusive), or a date
     /// `YYYY-MM-DD` (from the start of that day, UTC). Encode a `+` offset
-    /// as `%2B`.
+    /// as `%2B`. From 1970-01-01 to 9999-12-31 (UTC), else 422.
     #[param(value_type = Option<String>, example = "2027-05-01")]
     pub departure_from: Option<String>,
     /// Departing before: an RFC 3339 instant (exclusive), or a date
-    /// `YYYY-MM-DD` (up to the end of that day, UTC, inclusive).
+    /// `YYYY-MM-DD` (up to the end of that day, UTC, inclusive). From
+    /// 1970-01-01 to 9999-12-31 (UTC), else 422.
     #[param(value_type = Option<String>, example = "2027-05-31")]
     pub departure_to: Option<String>,
     /// At least this many free seats (1 to 1000000). Default 1; with

@@ -411,6 +411,23 @@ async fn someone_elses_or_an_unknown_document_is_404_and_a_malformed_number_422(
 }
 
 #[tokio::test]
+async fn an_as_of_outside_what_the_stores_hold_is_a_422_naming_it() {
+    let f = spawn_finance_app().await;
+    let world = seed(&f).await;
+
+    for as_of in ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"] {
+        for path in [
+            format!("/v1/invoices?as_of={as_of}"),
+            format!("/v1/invoices/INV-2026-000001?as_of={as_of}"),
+        ] {
+            f.get(&path, &world.finance)
+                .await
+                .assert_invalid_field("as_of");
+        }
+    }
+}
+
+#[tokio::test]
 async fn every_bad_parameter_is_reported_at_once() {
     let f = spawn_finance_app().await;
     let world = seed(&f).await;

@@ -213,6 +213,27 @@ async fn every_invalid_parameter_is_a_422_naming_it() {
 }
 
 #[tokio::test]
+async fn departures_outside_what_the_stores_hold_are_a_422_naming_the_parameter() {
+    let app = spawn_app().await;
+
+    for (query, field) in [
+        ("departure_from=0000-01-01", "departure_from"),
+        ("departure_from=-0001-01-01", "departure_from"),
+        ("departure_from=1969-12-31T23:59:59Z", "departure_from"),
+        ("departure_to=0000-01-01T00:00:00Z", "departure_to"),
+        ("departure_to=+10000-01-01", "departure_to"),
+    ] {
+        let response = app.get(&format!("/v1/launches?{query}")).await;
+        response.assert_invalid_field(field);
+    }
+    // The whole range is asked about without an error.
+    let response = app
+        .get("/v1/launches?all=true&departure_from=1970-01-01&departure_to=9999-12-31")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.json);
+}
+
+#[tokio::test]
 async fn a_client_with_the_current_etag_gets_a_304() {
     let app = spawn_app().await;
     app.insert(&[&LaunchFixture::in_days(3)]).await;

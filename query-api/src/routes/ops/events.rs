@@ -26,11 +26,12 @@ pub struct EventParams {
     /// The event type (`SeatsBooked`, `BookingCancelled`, …).
     #[param(value_type = Option<String>, example = "SeatsBooked")]
     pub event_type: Option<String>,
-    /// Occurred at or after: an RFC 3339 instant, or a date (UTC).
+    /// Occurred at or after: an RFC 3339 instant, or a date (UTC), from
+    /// 1970-01-01 to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-25T10:00:00Z")]
     pub from: Option<String>,
     /// Occurred before: an RFC 3339 instant (exclusive), or a date (the
-    /// whole day included).
+    /// whole day included), up to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-26")]
     pub to: Option<String>,
     /// Only events below this global position (the next, older, page:

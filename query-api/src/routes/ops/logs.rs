@@ -41,11 +41,12 @@ pub struct LogParams {
     /// at most 200 characters).
     #[param(value_type = Option<String>, example = "timed out")]
     pub q: Option<String>,
-    /// Logged at or after: an RFC 3339 instant, or a date (UTC).
+    /// Logged at or after: an RFC 3339 instant, or a date (UTC), from
+    /// 1970-01-01 to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-25T10:00:00Z")]
     pub from: Option<String>,
     /// Logged before: an RFC 3339 instant (exclusive), or a date (the
-    /// whole day included).
+    /// whole day included), up to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-25T11:00:00Z")]
     pub to: Option<String>,
     /// Exact correlation id (what a client sent as `X-Correlation-Id`, or

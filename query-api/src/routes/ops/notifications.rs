@@ -37,11 +37,12 @@ pub struct NotificationParams {
     /// The event that caused it (UUID).
     #[param(value_type = Option<uuid::Uuid>)]
     pub event_id: Option<String>,
-    /// Created at or after: an RFC 3339 instant, or a date (UTC).
+    /// Created at or after: an RFC 3339 instant, or a date (UTC), from
+    /// 1970-01-01 to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-25")]
     pub from: Option<String>,
     /// Created before: an RFC 3339 instant (exclusive), or a date (the
-    /// whole day included).
+    /// whole day included), up to 9999-12-31 (else 422).
     #[param(value_type = Option<String>, example = "2026-11-26")]
     pub to: Option<String>,
     /// `body`: with each email's `text` and `html` (left out by default).

@@ -266,6 +266,24 @@ async fn an_empty_event_store_is_an_empty_page() {
 }
 
 #[tokio::test]
+async fn event_times_outside_what_the_stores_hold_are_a_422_naming_the_parameter() {
+    let ops = spawn_ops_app_with(true, |_| {}).await;
+
+    for (query, field) in [
+        ("from=0000-01-01", "from"),
+        ("from=-0001-01-01", "from"),
+        ("to=0000-01-01T00:00:00Z", "to"),
+    ] {
+        ops.get(&format!("/v1/ops/events?{query}"))
+            .await
+            .assert_invalid_field(field);
+    }
+    ops.get("/v1/ops/events?from=1970-01-01&to=9999-12-31")
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
 async fn bad_event_parameters_are_422_naming_each() {
     let ops = spawn_ops_app_with(true, |_| {}).await;
 

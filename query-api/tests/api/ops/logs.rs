@@ -214,6 +214,26 @@ async fn bad_log_parameters_are_422_naming_each() {
     assert_eq!(many.error_fields(), ["level", "user_id", "page_size"]);
 }
 
+#[tokio::test]
+async fn log_times_outside_what_the_stores_hold_are_a_422_naming_the_parameter() {
+    let ops = spawn_ops_app().await;
+
+    for (query, field) in [
+        ("from=0000-01-01", "from"),
+        ("from=-0001-01-01", "from"),
+        ("to=0000-01-01T00:00:00Z", "to"),
+        (
+            "before=0000-01-01T00:00:00.000Z,6744a5f0c2a1b2c3d4e5f601",
+            "before",
+        ),
+    ] {
+        let response = ops.get(&format!("/v1/ops/logs?{query}")).await;
+        response.assert_invalid_field(field);
+    }
+    let response = ops.get("/v1/ops/logs?from=1970-01-01&to=9999-12-31").await;
+    assert_eq!(response.status, 200, "{}", response.json);
+}
+
 /// Reads Server-Sent Events from `response` until `done` says so or
 /// `timeout` passes; every event's lines, in order.
 async fn read_events(

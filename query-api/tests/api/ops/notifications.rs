@@ -432,3 +432,31 @@ async fn a_bulk_requeue_with_bad_parameters_is_422_and_changes_nothing() {
     }
     assert_eq!(ops.stored(&dead.id).await.status, Dead);
 }
+
+#[tokio::test]
+async fn notification_times_outside_what_the_stores_hold_are_a_422_naming_the_parameter() {
+    let ops = spawn_ops_app().await;
+    let dead = notification("ann@example.com", Dead, ago(60));
+    ops.notifications(std::slice::from_ref(&dead)).await;
+
+    for (query, field) in [
+        ("from=0000-01-01", "from"),
+        ("from=-0001-01-01", "from"),
+        ("to=0000-01-01T00:00:00Z", "to"),
+    ] {
+        ops.get(&format!("/v1/ops/notifications?{query}"))
+            .await
+            .assert_invalid_field(field);
+        ops.post(
+            &format!("/v1/ops/notifications/retry?status=dead&{query}"),
+            Some(&ops.it),
+        )
+        .await
+        .assert_invalid_field(field);
+    }
+    assert_eq!(ops.stored(&dead.id).await.status, Dead);
+    let response = ops
+        .get("/v1/ops/notifications?from=1970-01-01&to=9999-12-31")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.json);
+}
