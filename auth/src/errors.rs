@@ -33,7 +33,7 @@ pub fn bad_credentials() -> Problem {
 /// 429 with `Retry-After`.
 pub fn too_many_attempts(retry_after: u64) -> Problem {
     let mut problem = Problem::new(429, "too-many-attempts", "Too many attempts").with_detail(
-        format!("too many failed logins; try again in {retry_after} seconds"),
+        format!("too many login attempts; try again in {retry_after} seconds"),
     );
     problem.retry_after = Some(retry_after);
     problem

@@ -7,8 +7,9 @@
 //! short-lived biscuit access token, which every service verifies offline
 //! with the public key, and a rotating refresh token. A logout revokes the
 //! access token everywhere by publishing its revocation id to NATS
-//! (`ASTRO_REVOCATIONS`), which every verifier follows. Failed logins are
-//! throttled per account and per client address. See `docs/auth.md`.
+//! (`ASTRO_REVOCATIONS`), which every verifier follows. Logins are throttled
+//! per (account, address) pair, per address and per account, with growing
+//! delays rather than lockouts. See `docs/auth.md`.
 
 pub mod accounts;
 pub mod client;

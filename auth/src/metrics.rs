@@ -32,7 +32,7 @@ impl LoginOutcome {
 pub struct AuthMetrics {
     /// `auth_logins_total{outcome="success|invalid|rate_limited"}`.
     pub logins: IntCounterVec,
-    /// `auth_rate_limited_total{scope="account|address"}`.
+    /// `auth_rate_limited_total{scope="pair|address|account"}`.
     pub rate_limited: IntCounterVec,
     /// `auth_argon2_seconds{operation="hash|verify"}`.
     pub argon2: HistogramVec,

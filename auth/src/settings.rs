@@ -39,8 +39,9 @@ pub struct Settings {
     /// `ARGON2_MAX_CONCURRENT` (number of cores): hashes computed at once;
     /// more wait, bounding memory (`ARGON2_MEMORY_KIB` each) under a flood.
     pub argon2_max_concurrent: usize,
-    /// `LOGIN_MAX_FAILURES_PER_ACCOUNT`, `LOGIN_MAX_FAILURES_PER_ADDRESS`,
-    /// `LOGIN_WINDOW_SECS`.
+    /// `LOGIN_FREE_FAILURES_PER_PAIR` (5), `LOGIN_FREE_FAILURES_PER_ADDRESS`
+    /// (20), `LOGIN_FREE_FAILURES_PER_ACCOUNT` (100), `LOGIN_BASE_DELAY_SECS`
+    /// (5), `LOGIN_MAX_DELAY_SECS` (900), `LOGIN_WINDOW_SECS` (900).
     pub login_limits: Limits,
     /// `TRUST_FORWARDED_FOR` (false): take the client address from the first
     /// `X-Forwarded-For` entry (only behind a proxy that sets it).
@@ -90,11 +91,7 @@ impl Settings {
                 parallelism: config::parse("ARGON2_PARALLELISM", 1)?,
             },
             argon2_max_concurrent: positive("ARGON2_MAX_CONCURRENT", cores() as u64)? as usize,
-            login_limits: Limits {
-                per_account: positive("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)? as u32,
-                per_address: positive("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)? as u32,
-                window: Duration::from_secs(positive("LOGIN_WINDOW_SECS", 900)?),
-            },
+            login_limits: login_limits()?,
             trust_forwarded_for: config::parse("TRUST_FORWARDED_FOR", false)?,
             bootstrap: bootstrap()?,
             outbox_poll_interval: Duration::from_millis(positive("USER_OUTBOX_POLL_MS", 1_000)?),
@@ -121,6 +118,47 @@ fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
         });
     }
     Ok(value)
+}
+
+/// The login throttle's limits; the defaults are [`Limits::default`].
+fn login_limits() -> Result<Limits, ConfigError> {
+    let defaults = Limits::default();
+    let count = |name, default: u32| -> Result<u32, ConfigError> {
+        u32::try_from(positive(name, u64::from(default))?).map_err(|_| ConfigError::Invalid {
+            name,
+            reason: "too large".into(),
+        })
+    };
+    let seconds =
+        |name, default: Duration| positive(name, default.as_secs()).map(Duration::from_secs);
+    let limits = Limits {
+        per_pair: count("LOGIN_FREE_FAILURES_PER_PAIR", defaults.per_pair)?,
+        per_address: count("LOGIN_FREE_FAILURES_PER_ADDRESS", defaults.per_address)?,
+        per_account: count("LOGIN_FREE_FAILURES_PER_ACCOUNT", defaults.per_account)?,
+        base_delay: seconds("LOGIN_BASE_DELAY_SECS", defaults.base_delay)?,
+        max_delay: seconds("LOGIN_MAX_DELAY_SECS", defaults.max_delay)?,
+        window: seconds("LOGIN_WINDOW_SECS", defaults.window)?,
+    };
+    if limits.max_delay < limits.base_delay {
+        return Err(ConfigError::Invalid {
+            name: "LOGIN_MAX_DELAY_SECS",
+            reason: "must be at least LOGIN_BASE_DELAY_SECS".into(),
+        });
+    }
+    // The variables that meant a hard lockout are refused rather than
+    // silently ignored: their values would mean something else now.
+    for old in [
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    ] {
+        if std::env::var_os(old).is_some() {
+            return Err(ConfigError::Invalid {
+                name: old,
+                reason: "replaced by LOGIN_FREE_FAILURES_PER_PAIR, _PER_ADDRESS and _PER_ACCOUNT (see docs/auth.md)".into(),
+            });
+        }
+    }
+    Ok(limits)
 }
 
 /// Both bootstrap variables, or neither.

@@ -13,6 +13,10 @@
 //!   through the auth service (employees as the bootstrap IT account from
 //!   `AUTH_BOOTSTRAP_IT_EMAIL` / `AUTH_BOOTSTRAP_IT_PASSWORD`), idempotently,
 //!   and prints their credentials.
+//!
+//! Both seeds wait out a short login throttle of the auth service
+//! (`Retry-After`, 30 s in all); a longer one is reported, not failed on, so
+//! that `scripts/start.sh` still starts the stack.
 
 use std::time::Duration;
 
@@ -45,7 +49,9 @@ pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 async fn seed_users(auth: &str) -> anyhow::Result<()> {
     let email = platform::config::required("AUTH_BOOTSTRAP_IT_EMAIL")?;
     let password = platform::config::required("AUTH_BOOTSTRAP_IT_PASSWORD")?;
-    seed::users(auth, &email, &password).await
+    let summary = seed::users(auth, &email, &password, seed::THROTTLE_PATIENCE).await?;
+    print!("{summary}");
+    Ok(())
 }
 
 #[tokio::main]

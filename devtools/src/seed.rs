@@ -6,6 +6,8 @@
 //! not be the same requests).
 
 use anyhow::{bail, Context};
+use std::time::Duration as StdDuration;
+
 use chrono::{Duration, Utc};
 use platform::{Department, Principal, Role, TokenIssuer};
 use serde_json::{json, Value};
@@ -70,29 +72,91 @@ struct Account {
     token: String,
 }
 
-/// Logs `email` in on the auth service at `auth`.
-async fn login(http: &reqwest::Client, auth: &str, email: &str) -> anyhow::Result<Account> {
-    let response = http
-        .post(format!("{auth}/v1/auth/login"))
-        .json(&json!({ "email": email, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .context("POST /v1/auth/login")?;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+/// How long, in all, one login of the seed waits for the auth service's
+/// throttle (`Retry-After`) before it gives up on that login: a start-up
+/// waits out a short delay, not a long one.
+pub const THROTTLE_PATIENCE: StdDuration = StdDuration::from_secs(30);
+
+/// A login's answer.
+enum Login {
+    /// 200: the session.
+    Session(Value),
+    /// Still 429 when waiting longer would exceed the patience: the
+    /// seconds still to wait.
+    Throttled(u64),
+}
+
+/// Logs `email` in on the auth service at `auth`. A 429 is waited out
+/// (its `Retry-After`) as long as the total wait stays within `patience`;
+/// any other failure is an error.
+async fn log_in(
+    http: &reqwest::Client,
+    auth: &str,
+    email: &str,
+    password: &str,
+    patience: StdDuration,
+) -> anyhow::Result<Login> {
+    let mut waited = StdDuration::ZERO;
+    loop {
+        let response = http
+            .post(format!("{auth}/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .context("POST /v1/auth/login")?;
+        let status = response.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                .unwrap_or(1)
+                .max(1);
+            let wait = StdDuration::from_secs(retry_after);
+            if waited + wait > patience {
+                return Ok(Login::Throttled(retry_after));
+            }
+            eprintln!("{email}: login throttled by the auth service; waiting {retry_after} s");
+            tokio::time::sleep(wait).await;
+            waited += wait;
+            continue;
+        }
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{email} cannot log in ({status}): {body}");
+        }
+        return Ok(Login::Session(body));
+    }
+}
+
+/// Logs demo user `email` in on the auth service at `auth`; `Err` of the
+/// seconds to wait when the throttle does not let it in soon.
+async fn login(
+    http: &reqwest::Client,
+    auth: &str,
+    email: &str,
+) -> anyhow::Result<Result<Account, u64>> {
+    let body = match log_in(http, auth, email, DEMO_PASSWORD, THROTTLE_PATIENCE).await? {
+        Login::Session(body) => body,
+        Login::Throttled(retry_after) => return Ok(Err(retry_after)),
+    };
     match (body["user_id"].as_str(), body["token"].as_str()) {
-        (Some(id), Some(token)) if status.is_success() => Ok(Account {
+        (Some(id), Some(token)) => Ok(Ok(Account {
             id: id.to_owned(),
             token: token.to_owned(),
-        }),
-        _ => bail!("demo user {email} cannot log in ({status}): {body}"),
+        })),
+        _ => bail!("demo user {email} cannot log in: {body}"),
     }
 }
 
 /// The demo users' accounts, by role: logged in on the auth service when
 /// `auth` is given (they must be registered: `seed-users`), else tokens
-/// minted with `issuer` for fixed ids.
-async fn accounts(issuer: &TokenIssuer, auth: Option<&str>) -> anyhow::Result<[Account; 5]> {
+/// minted with `issuer` for fixed ids. `Err` of the email and the seconds
+/// to wait when the throttle keeps one of them out.
+async fn accounts(
+    issuer: &TokenIssuer,
+    auth: Option<&str>,
+) -> anyhow::Result<Result<[Account; 5], (&'static str, u64)>> {
     let roles = [
         (
             "operations",
@@ -114,7 +178,10 @@ async fn accounts(issuer: &TokenIssuer, auth: Option<&str>) -> anyhow::Result<[A
                     .find(|user| user.label == label)
                     .map(|user| user.email)
                     .context("every role has a demo user")?;
-                login(&http, auth.trim_end_matches('/'), email).await?
+                match login(&http, auth.trim_end_matches('/'), email).await? {
+                    Ok(account) => account,
+                    Err(retry_after) => return Ok(Err((email, retry_after))),
+                }
             }
             None => Account {
                 id: fixed_id.to_owned(),
@@ -124,6 +191,7 @@ async fn accounts(issuer: &TokenIssuer, auth: Option<&str>) -> anyhow::Result<[A
     }
     accounts
         .try_into()
+        .map(Ok)
         .map_err(|_| anyhow::anyhow!("five demo accounts"))
 }
 
@@ -135,7 +203,18 @@ pub async fn run(issuer: &TokenIssuer, api: &str, auth: Option<&str>) -> anyhow:
         http: reqwest::Client::new(),
         api: api.trim_end_matches('/').to_owned(),
     };
-    let [operations, traveler, agency, finance, it] = accounts(issuer, auth).await?;
+    let [operations, traveler, agency, finance, it] = match accounts(issuer, auth).await? {
+        Ok(accounts) => accounts,
+        Err((email, retry_after)) => {
+            // Not a failure of the stack: the seed is idempotent, and the
+            // demo users' credentials (printed by `seed-users`) still work.
+            println!(
+                "Demo data not checked: the auth service throttles demo user {email} for \
+                 another {retry_after} s; run `astro-dev seed` again after that."
+            );
+            return Ok(());
+        }
+    };
     let demo_users = [
         ("operations", operations.id.as_str(), &operations.token),
         ("traveler", traveler.id.as_str(), &traveler.token),
@@ -396,36 +475,193 @@ async fn create_user(
 
 /// Registers the demo users of every role through the auth service at
 /// `auth` (employees as the bootstrap IT employee `it_email`), idempotently:
-/// a user already there (409) is kept. Prints their credentials.
-pub async fn users(auth: &str, it_email: &str, it_password: &str) -> anyhow::Result<()> {
+/// a user already there (409) is kept. Returns the summary to print: their
+/// credentials.
+///
+/// When the throttle keeps the IT account out for longer than `patience`
+/// (someone mistyped its password), the employees are left as they are
+/// and the summary says so: a start-up does not fail for it.
+pub async fn users(
+    auth: &str,
+    it_email: &str,
+    it_password: &str,
+    patience: StdDuration,
+) -> anyhow::Result<String> {
     let auth = auth.trim_end_matches('/');
     let http = reqwest::Client::new();
-    let login = http
-        .post(format!("{auth}/v1/auth/login"))
-        .json(&json!({ "email": it_email, "password": it_password }))
-        .send()
+    let it_token = match log_in(&http, auth, it_email, it_password, patience)
         .await
-        .context("POST /v1/auth/login")?;
-    let status = login.status();
-    let login: Value = login.json().await.unwrap_or(Value::Null);
-    let Some(it_token) = login["token"].as_str().filter(|_| status.is_success()) else {
-        bail!("the bootstrap IT account {it_email} cannot log in ({status}): {login}");
+        .with_context(|| format!("the bootstrap IT account {it_email}"))?
+    {
+        Login::Session(body) => Some(
+            body["token"]
+                .as_str()
+                .with_context(|| format!("a login without a token: {body}"))?
+                .to_owned(),
+        ),
+        Login::Throttled(retry_after) => {
+            eprintln!(
+                "{it_email} is throttled for another {retry_after} s: demo employees are not checked"
+            );
+            None
+        }
     };
-    let mut created = 0;
+    let (mut created, mut skipped) = (0, 0);
     for user in demo_users() {
-        let (path, token) = if user.registers {
-            ("/v1/auth/register", None)
-        } else {
-            ("/v1/auth/employees", Some(it_token))
+        let (path, token) = match (user.registers, &it_token) {
+            (true, _) => ("/v1/auth/register", None),
+            (false, Some(token)) => ("/v1/auth/employees", Some(token.as_str())),
+            (false, None) => {
+                skipped += 1;
+                continue;
+            }
         };
         if create_user(&http, &format!("{auth}{path}"), token, &user.body).await? {
             created += 1;
         }
     }
-    println!("Demo users ({created} created now; log in at POST {auth}/v1/auth/login):");
-    println!("  {:<11} {:<28} {it_password}", "it (admin)", it_email);
+    let mut summary =
+        format!("Demo users ({created} created now; log in at POST {auth}/v1/auth/login):\n");
+    summary += &format!("  {:<11} {:<28} {it_password}\n", "it (admin)", it_email);
     for user in demo_users() {
-        println!("  {:<11} {:<28} {DEMO_PASSWORD}", user.label, user.email);
+        summary += &format!("  {:<11} {:<28} {DEMO_PASSWORD}\n", user.label, user.email);
     }
-    Ok(())
+    if skipped > 0 {
+        summary += &format!(
+            "  ({skipped} demo employees not checked: {it_email} is throttled by the auth \
+             service; run `astro-dev seed-users` again later)\n"
+        );
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    //! `seed-users` against a real auth service (its own MongoDB database,
+    //! the real NATS), with the IT account throttled at this address.
+
+    use std::time::Duration;
+
+    use super::*;
+
+    const IT_EMAIL: &str = "it.admin@astro.example";
+    const IT_PASSWORD: &str = "bootstrap-it-secret-42";
+
+    /// An auth service whose (account, address) pairs get one free failure
+    /// and then `delay`; its address and database name.
+    async fn auth_service(delay: Duration) -> (String, String) {
+        let id = Uuid::new_v4().simple().to_string();
+        let (private, _) = platform::auth::generate_key_pair();
+        let settings = auth::Settings {
+            addr: "127.0.0.1:0".into(),
+            mongodb_uri: testkit::mongodb_uri().into(),
+            core_database: format!("core_test_{id}"),
+            nats_url: testkit::nats_url(),
+            private_key: private.into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(3_600),
+            // Cheap hashing: a debug build, and the cost is not under test.
+            argon2: auth::password::HashParams {
+                memory_kib: 1_024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            argon2_max_concurrent: 2,
+            login_limits: auth::throttle::Limits {
+                per_pair: 1,
+                base_delay: delay,
+                max_delay: delay,
+                ..auth::throttle::Limits::default()
+            },
+            trust_forwarded_for: false,
+            bootstrap: Some(auth::settings::Bootstrap {
+                email: IT_EMAIL.into(),
+                password: IT_PASSWORD.to_owned().into(),
+            }),
+            outbox_poll_interval: Duration::from_millis(200),
+            outbox_lease: Duration::from_secs(5),
+            users_stream: format!("TEST_USERS_{id}"),
+            users_subject_prefix: format!("test.{id}.users"),
+            http_workers: 2,
+            max_body_bytes: 16_384,
+            shutdown_timeout_secs: 1,
+        };
+        let database = settings.core_database.clone();
+        let application = auth::Application::build(settings)
+            .await
+            .expect("the auth service");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        tokio::spawn(application.run_until_stopped());
+        let http = reqwest::Client::new();
+        testkit::wait_for(
+            Duration::from_secs(30),
+            "the auth service to be ready",
+            || async {
+                http.get(format!("{address}/ready"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            },
+        )
+        .await;
+        (address, database)
+    }
+
+    /// A failed login of the IT account from here: the next waits `delay`.
+    async fn mistype_it_password(auth: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{auth}/v1/auth/login"))
+            .json(&json!({ "email": IT_EMAIL, "password": "not-the-password-1" }))
+            .send()
+            .await
+            .expect("the login answers");
+        assert_eq!(response.status(), 401);
+    }
+
+    async fn drop_database(name: &str) {
+        let client = read_models::mongo::client(&testkit::mongodb_uri(), "devtools-tests")
+            .await
+            .expect("a MongoDB client");
+        client
+            .database(name)
+            .drop()
+            .await
+            .expect("dropping the test database");
+    }
+
+    #[tokio::test]
+    async fn seed_users_waits_out_a_short_throttle_and_registers_everyone() {
+        let (auth, database) = auth_service(Duration::from_secs(1)).await;
+        mistype_it_password(&auth).await;
+        let summary = users(&auth, IT_EMAIL, IT_PASSWORD, Duration::from_secs(10))
+            .await
+            .expect("seed-users succeeds");
+        assert!(summary.contains("5 created now"), "{summary}");
+        assert!(!summary.contains("not checked"), "{summary}");
+        // Run again, every demo user already exists: still fine.
+        let again = users(&auth, IT_EMAIL, IT_PASSWORD, Duration::from_secs(10))
+            .await
+            .expect("a second seed-users succeeds");
+        assert!(again.contains("0 created now"), "{again}");
+        drop_database(&database).await;
+    }
+
+    #[tokio::test]
+    async fn seed_users_reports_a_long_throttle_instead_of_failing() {
+        let (auth, database) = auth_service(Duration::from_secs(600)).await;
+        mistype_it_password(&auth).await;
+        let summary = users(&auth, IT_EMAIL, IT_PASSWORD, Duration::from_secs(2))
+            .await
+            .expect("seed-users succeeds");
+        // The self-registering users are registered; employees wait.
+        assert!(summary.contains("2 created now"), "{summary}");
+        assert!(
+            summary.contains("3 demo employees not checked"),
+            "{summary}"
+        );
+        for email in [IT_EMAIL, "traveler@astro.example", "it@astro.example"] {
+            assert!(summary.contains(email), "{summary}");
+        }
+        drop_database(&database).await;
+    }
 }

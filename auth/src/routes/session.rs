@@ -35,11 +35,11 @@ pub struct LoginRequest {
 
 /// `POST /v1/auth/login`: a session for valid credentials. A wrong password
 /// and an unknown email get the same 401 in about the same time; too many
-/// failures for the account or the client address get 429 with
-/// `Retry-After`, without the password being checked.
+/// failures for the (account, address) pair, the address or the account get
+/// 429 with `Retry-After`, without the password being checked.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "wrong email or password"),
-        (status = 429, description = "too many failed logins; see Retry-After")))]
+        (status = 429, description = "too many login attempts; see Retry-After")))]
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -58,25 +58,31 @@ pub async fn login(
             .collect()
     });
     let address = client_address(&request, state.trust_forwarded_for);
+    // The place is reserved before the password is checked: concurrent
+    // attempts beyond the allowed ones are refused here, not counted after.
     let decision = state
         .throttle
-        .check(&account, &address)
+        .reserve(&account, &address)
         .await
         .map_err(|e| mongo_problem(&e))?;
-    if let Decision::Refuse { scope, retry_after } = decision {
-        state.metrics.login(LoginOutcome::RateLimited);
-        state
-            .metrics
-            .rate_limited
-            .with_label_values(&[scope.as_str()])
-            .inc();
-        tracing::warn!(
-            scope = scope.as_str(),
-            retry_after,
-            "login refused by the throttle"
-        );
-        return Err(too_many_attempts(retry_after));
-    }
+    let attempt = match decision {
+        Decision::Allow(attempt) => attempt,
+        Decision::Refuse { scope, retry_after } => {
+            state.metrics.login(LoginOutcome::RateLimited);
+            state
+                .metrics
+                .rate_limited
+                .with_label_values(&[scope.as_str()])
+                .inc();
+            tracing::warn!(
+                scope = scope.as_str(),
+                retry_after,
+                "login refused by the throttle"
+            );
+            return Err(too_many_attempts(retry_after));
+        }
+    };
+    // On an error below, `attempt` is dropped and its places given back.
     let user = state
         .users
         .by_email(&account)
@@ -85,14 +91,14 @@ pub async fn login(
     let Some(user) = verify(&state, user, password.clone()).await? else {
         state
             .throttle
-            .record_failure(&account, &address)
+            .failed(attempt)
             .await
             .map_err(|e| mongo_problem(&e))?;
         state.metrics.login(LoginOutcome::Invalid);
         return Err(bad_credentials());
     };
-    if let Err(error) = state.throttle.reset(&account).await {
-        tracing::warn!(%error, "cannot clear the account's failed logins");
+    if let Err(error) = state.throttle.succeeded(attempt).await {
+        tracing::warn!(%error, "cannot settle a successful login with the throttle");
     }
     rehash_if_outdated(&state, &user, password);
     let session = issue_session(&state, &user, Uuid::now_v7()).await?;

@@ -43,11 +43,7 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
         refresh_token_ttl: Duration::from_secs(3_600),
         argon2: CHEAP,
         argon2_max_concurrent: 2,
-        login_limits: Limits {
-            per_account: 5,
-            per_address: 20,
-            window: Duration::from_secs(900),
-        },
+        login_limits: Limits::default(),
         trust_forwarded_for: true,
         bootstrap: Some(Bootstrap {
             email: IT_EMAIL.into(),

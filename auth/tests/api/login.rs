@@ -57,72 +57,237 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     );
 }
 
+/// The statuses of `responses`, counted: (checked: 401 or 200, refused:
+/// 429). Every refusal is a problem with a `Retry-After` of at least 1 s.
+fn tally(responses: &[ApiResponse]) -> (usize, usize) {
+    let mut checked = 0;
+    let mut refused = 0;
+    for response in responses {
+        match response.status {
+            200 | 401 => checked += 1,
+            429 => {
+                response.assert_problem(429, "too-many-attempts");
+                let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+                assert!(retry_after >= 1, "Retry-After {retry_after}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.text),
+        }
+    }
+    (checked, refused)
+}
+
 #[tokio::test]
-async fn too_many_failures_lock_the_account_until_the_window_ends() {
+async fn concurrent_logins_for_one_account_check_at_most_the_allowed_passwords() {
+    // The default limits: 5 free failures per (account, address).
+    let app = spawn_app().await;
+    let email = email("ada");
+    app.register(&traveler(&email)).await;
+    let logins = (0..16).map(|i| {
+        let password = if i == 7 {
+            PASSWORD
+        } else {
+            "not-the-password-1"
+        };
+        app.login_from(&email, password, "198.51.100.7")
+    });
+    let responses = futures::future::join_all(logins).await;
+    let (checked, refused) = tally(&responses);
+    eprintln!("16 concurrent logins: {checked} checked, {refused} refused");
+    assert!((1..=5).contains(&checked), "{checked} passwords checked");
+    assert_eq!(checked + refused, 16);
+    assert_eq!(
+        app.metric("auth_logins_total{outcome=\"rate_limited\"}")
+            .await,
+        Some(refused as f64)
+    );
+}
+
+#[tokio::test]
+async fn a_burst_checks_at_most_the_allowed_passwords_per_address_and_per_account() {
+    let app = spawn_app_with(|settings| settings.login_limits.per_account = 8).await;
+    // One address trying 30 accounts: 20 free failures per address.
+    let emails: Vec<String> = (0..30).map(|i| format!("nobody{i}@example.com")).collect();
+    let logins = emails
+        .iter()
+        .map(|email| app.login_from(email, "not-the-password-1", "203.0.113.66"));
+    let (checked, refused) = tally(&futures::future::join_all(logins).await);
+    eprintln!("30 logins from one address: {checked} checked, {refused} refused");
+    assert!((1..=20).contains(&checked), "{checked} passwords checked");
+    assert_eq!(refused, 30 - checked);
+
+    // 30 addresses trying one account: 8 free failures per account here.
+    let email = email("ada");
+    app.register(&traveler(&email)).await;
+    let addresses: Vec<String> = (0..30).map(|i| format!("198.51.100.{i}")).collect();
+    let logins = addresses
+        .iter()
+        .map(|from| app.login_from(&email, "not-the-password-1", from));
+    let (checked, refused) = tally(&futures::future::join_all(logins).await);
+    eprintln!("30 logins of one account: {checked} checked, {refused} refused");
+    assert!((1..=8).contains(&checked), "{checked} passwords checked");
+    assert_eq!(refused, 30 - checked);
+    assert!(
+        app.metric("auth_rate_limited_total{scope=\"account\"}")
+            .await
+            >= Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn a_stranger_throttled_at_their_address_leaves_the_owner_in_at_theirs() {
+    // The default limits, on the bootstrap IT account.
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.login_from(IT_EMAIL, "not-the-password-1", "203.0.113.66")
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+    // The stranger's address is delayed for this account, even with the
+    // right password...
+    let refused = app.login_from(IT_EMAIL, IT_PASSWORD, "203.0.113.66").await;
+    refused.assert_problem(429, "too-many-attempts");
+    let retry_after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry_after), "Retry-After {retry_after}");
+    // ... the owner, at their own address, is not.
+    app.login_from(IT_EMAIL, IT_PASSWORD, "192.0.2.10")
+        .await
+        .assert_status(200);
+    // An unknown email is delayed the same way: no enumeration.
+    for _ in 0..5 {
+        app.login_from("nobody@example.com", "whatever-it-is", "203.0.113.67")
+            .await
+            .assert_status(401);
+    }
+    app.login_from("nobody@example.com", "whatever-it-is", "203.0.113.67")
+        .await
+        .assert_problem(429, "too-many-attempts");
+    assert!(app.metric("auth_rate_limited_total{scope=\"pair\"}").await >= Some(2.0));
+}
+
+#[tokio::test]
+async fn the_delay_doubles_with_each_further_failure_up_to_its_cap() {
     let app = spawn_app_with(|settings| {
-        settings.login_limits.per_account = 3;
+        settings.login_limits.per_pair = 1;
+        settings.login_limits.base_delay = Duration::from_secs(1);
+        settings.login_limits.max_delay = Duration::from_secs(2);
+    })
+    .await;
+    let email = email("ada");
+    app.register(&traveler(&email)).await;
+    app.login(&email, "not-the-password-1")
+        .await
+        .assert_status(401);
+    // The failure is counted, and its delay started, before its answer.
+    let mut delay_started = Instant::now();
+    let mut waits = Vec::new();
+    for delay in [1, 2, 2] {
+        let refused = app.login(&email, "not-the-password-1").await;
+        refused.assert_problem(429, "too-many-attempts");
+        let retry_after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(
+            (1..=delay).contains(&retry_after),
+            "Retry-After {retry_after}, delay {delay} s"
+        );
+        // One more attempt is let through when the delay ends (no sooner),
+        // and its failure starts the next, longer delay.
+        wait_for(Duration::from_secs(10), "the delay to end", || async {
+            app.login(&email, "not-the-password-1").await.status == 401
+        })
+        .await;
+        let waited = delay_started.elapsed();
+        delay_started = Instant::now();
+        // Less than the delay only by the time its answer took to arrive.
+        assert!(
+            waited + Duration::from_millis(300) >= Duration::from_secs(delay),
+            "let through after {waited:?} of a {delay} s delay"
+        );
+        waits.push(waited);
+    }
+    eprintln!("waits between admitted failures: {waits:?}");
+}
+
+#[tokio::test]
+async fn the_counters_are_forgotten_after_the_window() {
+    let app = spawn_app_with(|settings| {
+        settings.login_limits.per_pair = 2;
+        settings.login_limits.base_delay = Duration::from_secs(1);
         settings.login_limits.window = Duration::from_secs(2);
     })
     .await;
     let email = email("ada");
     app.register(&traveler(&email)).await;
-    for round in 0..3 {
-        app.login_from(&email, "not-the-password-1", &format!("198.51.100.{round}"))
+    for _ in 0..2 {
+        app.login(&email, "not-the-password-1")
             .await
-            .assert_problem(401, "unauthorized");
+            .assert_status(401);
     }
-    // Locked: even the right password, from another address, gets 429.
-    let locked = app.login_from(&email, PASSWORD, "203.0.113.9").await;
-    locked.assert_problem(429, "too-many-attempts");
-    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=2).contains(&retry_after), "Retry-After {retry_after}");
-    // So does an unknown email that reached the limit: no enumeration.
-    for _ in 0..3 {
-        app.login("nobody@example.com", PASSWORD).await;
-    }
-    app.login("nobody@example.com", PASSWORD)
+    app.login(&email, "not-the-password-1")
         .await
-        .assert_problem(429, "too-many-attempts");
-
-    let started = Instant::now();
-    wait_for(Duration::from_secs(10), "the lockout to end", || async {
-        app.login(&email, PASSWORD).await.status == 200
+        .assert_status(429);
+    let counters = app
+        .database
+        .collection::<mongodb::bson::Document>("login_throttle");
+    let pair = format!("pair:{email} 192.0.2.1");
+    let expires = counters
+        .find_one(mongodb::bson::doc! { "_id": &pair })
+        .await
+        .unwrap()
+        .expect("the pair's counter")
+        .get_datetime("expires")
+        .unwrap()
+        .to_owned();
+    assert!(
+        expires.timestamp_millis() - mongodb::bson::DateTime::now().timestamp_millis() <= 3_500,
+        "expires at the end of the delay plus the window"
+    );
+    wait_for(Duration::from_secs(10), "the counter to expire", || async {
+        mongodb::bson::DateTime::now() > expires
     })
     .await;
-    assert!(started.elapsed() <= Duration::from_secs(3));
-    assert!(
-        app.metric("auth_logins_total{outcome=\"rate_limited\"}")
+    // Remembered, the next two would be one attempt and a new delay.
+    for _ in 0..2 {
+        app.login(&email, "not-the-password-1")
             .await
-            >= Some(2.0)
-    );
-    assert!(
-        app.metric("auth_rate_limited_total{scope=\"account\"}")
-            .await
-            >= Some(2.0)
-    );
+            .assert_status(401);
+    }
+    app.login(&email, "not-the-password-1")
+        .await
+        .assert_status(429);
 }
 
 #[tokio::test]
-async fn a_success_clears_the_account_counter() {
-    let app = spawn_app_with(|settings| settings.login_limits.per_account = 3).await;
+async fn a_success_forgets_its_pairs_failures_and_holds_no_place() {
+    let app = spawn_app_with(|settings| settings.login_limits.per_pair = 3).await;
     let email = email("ada");
     app.register(&traveler(&email)).await;
     for _ in 0..2 {
-        app.login(&email, "not-the-password-1")
-            .await
-            .assert_status(401);
+        for _ in 0..2 {
+            app.login(&email, "not-the-password-1")
+                .await
+                .assert_status(401);
+        }
+        app.login(&email, PASSWORD).await.assert_status(200);
     }
-    app.login(&email, PASSWORD).await.assert_status(200);
-    for _ in 0..2 {
-        app.login(&email, "not-the-password-1")
+    let counters = app
+        .database
+        .collection::<mongodb::bson::Document>("login_throttle");
+    for key in [
+        format!("pair:{email} 192.0.2.1"),
+        "address:192.0.2.1".to_owned(),
+        format!("account:{email}"),
+    ] {
+        let counter = counters
+            .find_one(mongodb::bson::doc! { "_id": &key })
             .await
-            .assert_status(401);
+            .unwrap()
+            .expect("a counter");
+        assert_eq!(counter.get_i64("in_flight").unwrap(), 0, "{key}: {counter}");
     }
-    app.login(&email, PASSWORD).await.assert_status(200);
 }
 
 #[tokio::test]
-async fn too_many_failures_from_one_address_lock_that_address() {
+async fn too_many_failures_from_one_address_delay_that_address() {
     let app = spawn_app_with(|settings| settings.login_limits.per_address = 4).await;
     let email = email("ada");
     app.register(&traveler(&email)).await;

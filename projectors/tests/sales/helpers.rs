@@ -142,11 +142,7 @@ impl World {
                 parallelism: 1,
             },
             argon2_max_concurrent: 2,
-            login_limits: auth::throttle::Limits {
-                per_account: 5,
-                per_address: 20,
-                window: Duration::from_secs(900),
-            },
+            login_limits: auth::throttle::Limits::default(),
             trust_forwarded_for: false,
             bootstrap: None,
             outbox_poll_interval: Duration::from_millis(200),
