@@ -82,7 +82,8 @@ const COMMON: &[&str] = &[
 ];
 
 /// Every way `password` breaks the policy, as field errors on `password`:
-/// length in characters within [`MIN_LENGTH`]..=[`MAX_LENGTH`], not a common
+/// length in characters within [`MIN_LENGTH`]..=[`MAX_LENGTH`], no control
+/// character (see `domain::text`), not a common
 /// password, not containing the email's local part (of 3 characters or more).
 pub fn check_policy(password: &str, email: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -98,6 +99,15 @@ pub fn check_policy(password: &str, email: &str) -> Vec<FieldError> {
             "password",
             "too-long",
             format!("must be at most {MAX_LENGTH} characters"),
+        ));
+    }
+    // A new password with a control character could not be typed again
+    // on another device; which one and where is not echoed back.
+    if let Err(error) = domain::text::no_control(password) {
+        errors.push(FieldError::new(
+            "password",
+            error.code(),
+            "must not contain control characters",
         ));
     }
     let lowered = password.to_lowercase();

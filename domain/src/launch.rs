@@ -214,6 +214,14 @@ pub enum LaunchError {
     /// A blank spaceport or reason.
     #[error("{0} must not be blank")]
     Blank(&'static str),
+    /// A text field holds a control character (see [`crate::text`]).
+    #[error("{field} {error}")]
+    ControlCharacter {
+        /// The field's path, like `passengers[1].name`.
+        field: String,
+        /// Which character and where.
+        error: crate::text::TextError,
+    },
     /// The launch is at or past its departure time: no more sales or
     /// cancellations.
     #[error("the launch has departed; it can no longer be booked or cancelled")]
@@ -277,6 +285,7 @@ impl LaunchError {
             | RocketRangeTooShort { .. }
             | PriceOutOfRange
             | Blank(_)
+            | ControlCharacter { .. }
             | NoPassengers
             | TooManyPassengers(_)
             | PassengerAge { .. }
@@ -296,6 +305,7 @@ impl LaunchError {
             RocketRangeTooShort { .. } => "rocket-range-too-short",
             PriceOutOfRange => "price-out-of-range",
             Blank(_) => "blank-field",
+            ControlCharacter { .. } => "control-character",
             Departed => "launch-departed",
             NotYetDeparted => "launch-not-yet-departed",
             NoPassengers => "no-passengers",
@@ -318,6 +328,7 @@ impl LaunchError {
             RocketRangeTooShort { .. } => Some("destination".into()),
             PriceOutOfRange => Some("price_per_seat_cents".into()),
             Blank(field) => Some((*field).into()),
+            ControlCharacter { field, .. } => Some(field.clone()),
             NoPassengers | TooManyPassengers(_) => Some("passengers".into()),
             PassengerAge { index, .. } => Some(format!("passengers[{index}].birth_date")),
             BlankPassengerName(index) => Some(format!("passengers[{index}].name")),
@@ -379,6 +390,7 @@ impl Launch {
                 if self.offer.is_some() {
                     return Err(LaunchError::AlreadyScheduled(launch_id));
                 }
+                no_control("spaceport", &spaceport)?;
                 let spaceport = spaceport.trim();
                 if spaceport.is_empty() {
                     return Err(LaunchError::Blank("spaceport"));
@@ -427,6 +439,7 @@ impl Launch {
                 if !offer.status.is_on_sale() {
                     return Err(wrong_status("delay", offer.status));
                 }
+                no_control("reason", &reason)?;
                 let reason = reason.trim();
                 if reason.is_empty() {
                     return Err(LaunchError::Blank("reason"));
@@ -445,6 +458,7 @@ impl Launch {
                 if !offer.status.is_on_sale() {
                     return Err(wrong_status("abort", offer.status));
                 }
+                no_control("reason", &reason)?;
                 let reason = reason.trim();
                 if reason.is_empty() {
                     return Err(LaunchError::Blank("reason"));
@@ -547,6 +561,10 @@ impl Launch {
         }
         let departure_date = offer.departure_at.date_naive();
         for (index, passenger) in passengers.iter().enumerate() {
+            no_control(&format!("passengers[{index}].name"), &passenger.name)?;
+            if let Some(email) = &passenger.email {
+                no_control(&format!("passengers[{index}].email"), email)?;
+            }
             if passenger.name.trim().is_empty() {
                 return Err(LaunchError::BlankPassengerName(index));
             }
@@ -577,6 +595,15 @@ impl Launch {
             booked_at: now,
         })])
     }
+}
+
+/// Refuses a control character in `field`, as the edge already does: the
+/// aggregate holds the rule too, so an event can never carry one.
+fn no_control(field: &str, value: &str) -> Result<(), LaunchError> {
+    crate::text::no_control(value).map_err(|error| LaunchError::ControlCharacter {
+        field: field.to_owned(),
+        error,
+    })
 }
 
 fn wrong_status(action: &'static str, status: LaunchStatus) -> LaunchError {

@@ -35,6 +35,7 @@ pub type FieldProblem = (String, String);
 /// message when it is not a plausible address (`local@domain.tld`, no
 /// spaces, at most [`MAX_EMAIL`] characters).
 pub fn normalize_email(raw: &str) -> Result<String, String> {
+    crate::text::no_control(raw).map_err(|error| error.to_string())?;
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
         return Err("is required".into());
@@ -42,7 +43,7 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     if email.chars().count() > MAX_EMAIL {
         return Err(format!("must be at most {MAX_EMAIL} characters"));
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.chars().any(char::is_whitespace) {
         return Err("must not contain spaces".into());
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
@@ -101,8 +102,12 @@ fn validate_employee(profile: &EmployeeProfile, out: &mut Vec<FieldProblem>) {
     text("profile.full_name", &profile.full_name, out);
 }
 
-fn validate_tax_id(tax_id: &str, out: &mut Vec<FieldProblem>) {
-    let tax_id = tax_id.trim();
+fn validate_tax_id(raw: &str, out: &mut Vec<FieldProblem>) {
+    if let Err(error) = crate::text::no_control(raw) {
+        out.push(("profile.tax_id".into(), error.to_string()));
+        return;
+    }
+    let tax_id = raw.trim();
     let ok = (4..=32).contains(&tax_id.len())
         && tax_id
             .chars()
@@ -118,16 +123,15 @@ fn validate_tax_id(tax_id: &str, out: &mut Vec<FieldProblem>) {
 fn validate_address(address: &PostalAddress, out: &mut Vec<FieldProblem>) {
     text("profile.address.line1", &address.line1, out);
     if let Some(line2) = &address.line2 {
-        if line2.chars().count() > MAX_TEXT {
-            out.push((
-                "profile.address.line2".into(),
-                format!("must be at most {MAX_TEXT} characters"),
-            ));
+        if let Err(error) = crate::text::optional(line2, MAX_TEXT) {
+            out.push(("profile.address.line2".into(), error.to_string()));
         }
     }
     text("profile.address.city", &address.city, out);
     let postal = address.postal_code.trim();
-    if postal.is_empty() || postal.len() > 16 {
+    if let Err(error) = crate::text::no_control(&address.postal_code) {
+        out.push(("profile.address.postal_code".into(), error.to_string()));
+    } else if postal.is_empty() || postal.len() > 16 {
         out.push((
             "profile.address.postal_code".into(),
             "must be 1 to 16 characters".into(),
@@ -321,18 +325,12 @@ pub fn trimmed(profile: Profile) -> Profile {
     }
 }
 
-/// A required, bounded piece of text.
+/// A required, bounded piece of text (see [`crate::text`]).
 fn text(field: &str, value: &str, out: &mut Vec<FieldProblem>) {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        out.push((field.into(), "is required".into()));
-    } else if trimmed.chars().count() > MAX_TEXT {
-        out.push((
-            field.into(),
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    } else if trimmed.chars().any(char::is_control) {
-        out.push((field.into(), "must not contain control characters".into()));
+    match crate::text::required(value, MAX_TEXT) {
+        Ok(_) => {}
+        Err(crate::text::TextError::Blank) => out.push((field.into(), "is required".into())),
+        Err(error) => out.push((field.into(), error.to_string())),
     }
 }
 
@@ -503,6 +501,56 @@ mod tests {
         assert_eq!(refused.code(), "invalid-profile");
         assert_eq!(fields(&refused.fields()), ["profile.tax_id"]);
         assert_eq!(refused.kind(), ErrorKind::Invalid);
+    }
+
+    #[test]
+    fn every_text_field_of_a_profile_refuses_control_characters() {
+        let today = day(2026, 11, 25);
+        type Set = fn(&mut AgencyProfile, String);
+        let fields_of: [(&str, Set); 9] = [
+            ("profile.legal_name", |p, v| p.legal_name = v),
+            ("profile.tax_id", |p, v| p.tax_id = v),
+            ("profile.address.line1", |p, v| p.address.line1 = v),
+            ("profile.address.line2", |p, v| p.address.line2 = Some(v)),
+            ("profile.address.city", |p, v| p.address.city = v),
+            ("profile.address.postal_code", |p, v| {
+                p.address.postal_code = v
+            }),
+            ("profile.contact.name", |p, v| p.contact.name = v),
+            ("profile.contact.email", |p, v| p.contact.email = v),
+            ("profile.contact.phone", |p, v| p.contact.phone = v),
+        ];
+        for (field, set) in fields_of {
+            for control in ['\u{0}', '\n', '\t', '\u{7F}', '\u{9B}'] {
+                let mut bad = agency();
+                // At the end, where trimming alone would have hidden it.
+                set(&mut bad, format!("B-1234{control}"));
+                let problems = validate_profile(&Profile::Agency(bad), today);
+                assert!(
+                    problems.iter().any(|(f, _)| f == field),
+                    "{field} with {control:?}: {problems:?}"
+                );
+            }
+        }
+        let traveler = Profile::Traveler(TravelerProfile {
+            full_name: "Ada\u{0}Lovelace".into(),
+            birth_date: day(1990, 1, 1),
+        });
+        let problems = validate_profile(&traveler, today);
+        assert_eq!(fields(&problems), ["profile.full_name"]);
+        assert_eq!(
+            problems[0].1,
+            "must not contain control characters (U+0000 at character 3)"
+        );
+    }
+
+    #[test]
+    fn an_email_with_a_control_character_is_refused_as_such() {
+        assert_eq!(
+            normalize_email("ada\u{0}@example.com"),
+            Err("must not contain control characters (U+0000 at character 3)".into())
+        );
+        assert!(normalize_email("ada@example.com\r\n").is_err());
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum RocketError {
     /// The name is blank.
     #[error("a rocket needs a name")]
     BlankName,
+    /// The name holds a control character (see [`crate::text`]).
+    #[error("a rocket's name {0}")]
+    InvalidName(crate::text::TextError),
     /// The capacity is 0 or above the maximum.
     #[error("capacity must be between 1 and {MAX_ROCKET_CAPACITY} seats, not {0}")]
     InvalidCapacity(u32),
@@ -53,7 +56,7 @@ impl RocketError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::AlreadyRegistered(_) => ErrorKind::Conflict,
-            Self::BlankName | Self::InvalidCapacity(_) => ErrorKind::Invalid,
+            Self::BlankName | Self::InvalidName(_) | Self::InvalidCapacity(_) => ErrorKind::Invalid,
         }
     }
 
@@ -62,6 +65,7 @@ impl RocketError {
         match self {
             Self::AlreadyRegistered(_) => "rocket-already-registered",
             Self::BlankName => "blank-name",
+            Self::InvalidName(_) => "invalid-name",
             Self::InvalidCapacity(_) => "invalid-capacity",
         }
     }
@@ -69,7 +73,7 @@ impl RocketError {
     /// The command field the refusal is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Self::BlankName => Some("name"),
+            Self::BlankName | Self::InvalidName(_) => Some("name"),
             Self::InvalidCapacity(_) => Some("capacity"),
             Self::AlreadyRegistered(_) => None,
         }
@@ -94,6 +98,7 @@ impl Rocket {
                 if self.registered.is_some() {
                     return Err(RocketError::AlreadyRegistered(rocket_id));
                 }
+                crate::text::no_control(&name).map_err(RocketError::InvalidName)?;
                 let name = name.trim();
                 if name.is_empty() {
                     return Err(RocketError::BlankName);

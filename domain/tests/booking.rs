@@ -165,7 +165,7 @@ fn a_booking_of_seven_passengers_is_refused() {
 
 #[test]
 fn a_passenger_with_a_blank_name_is_refused_by_position() {
-    for blank in ["", "   ", "\t"] {
+    for blank in ["", "   ", "\u{3000}"] {
         let mut party = passengers(3);
         party[2].name = blank.into();
         LaunchTest::with(())
@@ -173,6 +173,28 @@ fn a_passenger_with_a_blank_name_is_refused_by_position() {
             .when(book(booking_id(1), party))
             .then_expect_error(LaunchError::BlankPassengerName(2));
     }
+}
+
+#[test]
+fn a_passenger_name_or_email_with_a_control_character_is_refused_by_field() {
+    let mut party = passengers(3);
+    party[1].name = "Ada\u{0}Lovelace".into();
+    LaunchTest::with(())
+        .given(vec![scheduled()])
+        .when(book(booking_id(1), party))
+        .then_expect_error(LaunchError::ControlCharacter {
+            field: "passengers[1].name".into(),
+            error: domain::text::no_control("Ada\u{0}").unwrap_err(),
+        });
+    let mut party = passengers(2);
+    party[0].email = Some("ada@example.org\r\nBcc: x@example.org".into());
+    LaunchTest::with(())
+        .given(vec![scheduled()])
+        .when(book(booking_id(1), party))
+        .then_expect_error(LaunchError::ControlCharacter {
+            field: "passengers[0].email".into(),
+            error: domain::text::no_control("ada@example.org\r").unwrap_err(),
+        });
 }
 
 // -------------------------------------------------------------------- ages

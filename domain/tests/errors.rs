@@ -65,6 +65,15 @@ fn launch_errors() -> Vec<(LaunchError, ErrorKind, &'static str, Option<&'static
             "blank-field",
             Some("spaceport"),
         ),
+        (
+            E::ControlCharacter {
+                field: "passengers[1].name".into(),
+                error: domain::text::no_control("Ada\u{0}").unwrap_err(),
+            },
+            Invalid,
+            "control-character",
+            Some("passengers[1].name"),
+        ),
         (E::Departed, Conflict, "launch-departed", None),
         (E::NotYetDeparted, Conflict, "launch-not-yet-departed", None),
         (
@@ -121,6 +130,7 @@ fn launch_errors() -> Vec<(LaunchError, ErrorKind, &'static str, Option<&'static
             | E::RocketRangeTooShort { .. }
             | E::PriceOutOfRange
             | E::Blank(_)
+            | E::ControlCharacter { .. }
             | E::Departed
             | E::NotYetDeparted
             | E::NoPassengers
@@ -140,6 +150,7 @@ fn rocket_errors() -> Vec<RocketError> {
     vec![
         RocketError::AlreadyRegistered(Uuid::from_u128(7)),
         RocketError::BlankName,
+        RocketError::InvalidName(domain::text::no_control("\n").unwrap_err()),
         RocketError::InvalidCapacity(0),
     ]
 }
@@ -149,7 +160,7 @@ fn the_table_holds_every_launch_error_variant_once() {
     let cases = launch_errors();
     let variants: HashSet<_> = cases.iter().map(|(e, ..)| discriminant(e)).collect();
     assert_eq!(variants.len(), cases.len());
-    assert_eq!(cases.len(), 18);
+    assert_eq!(cases.len(), 19);
 }
 
 #[test]
@@ -193,7 +204,7 @@ fn codes_are_unique_across_every_refusal_of_every_aggregate() {
             "{code} is not kebab-case"
         );
     }
-    assert_eq!(seen.len(), 21);
+    assert_eq!(seen.len(), 23);
 }
 
 #[test]
@@ -225,6 +236,13 @@ fn refusals_read_as_sentences() {
             "only 1 seats are free, 2 requested",
         ),
         (LaunchError::Blank("reason"), "reason must not be blank"),
+        (
+            LaunchError::ControlCharacter {
+                field: "reason".into(),
+                error: domain::text::no_control("late\u{0}").unwrap_err(),
+            },
+            "reason must not contain control characters (U+0000 at character 4)",
+        ),
     ];
     for (error, message) in cases {
         assert_eq!(error.to_string(), message);

@@ -75,7 +75,7 @@ fn the_spaceport_is_trimmed_when_scheduling() {
         .given_no_previous_events()
         .when(schedule_with(|c| {
             if let LaunchCommand::Schedule { spaceport, .. } = c {
-                *spaceport = "  Kourou \t".into();
+                *spaceport = "  Kourou  ".into();
             }
         }))
         .then_expect_events(vec![scheduled()]);
@@ -83,7 +83,7 @@ fn the_spaceport_is_trimmed_when_scheduling() {
 
 #[test]
 fn a_blank_spaceport_is_refused() {
-    for blank in ["", "   ", "\t\n"] {
+    for blank in ["", "   "] {
         LaunchTest::with(())
             .given_no_previous_events()
             .when(schedule_with(|c| {
@@ -93,6 +93,43 @@ fn a_blank_spaceport_is_refused() {
             }))
             .then_expect_error(LaunchError::Blank("spaceport"));
     }
+}
+
+#[test]
+fn a_spaceport_or_reason_with_a_control_character_is_refused() {
+    let nul = || domain::text::no_control("\u{0}").unwrap_err();
+    LaunchTest::with(())
+        .given_no_previous_events()
+        .when(schedule_with(|c| {
+            if let LaunchCommand::Schedule { spaceport, .. } = c {
+                *spaceport = "\u{0}Kourou".into();
+            }
+        }))
+        .then_expect_error(LaunchError::ControlCharacter {
+            field: "spaceport".into(),
+            error: nul(),
+        });
+    LaunchTest::with(())
+        .given(vec![scheduled()])
+        .when(LaunchCommand::Delay {
+            new_departure_at: later(),
+            reason: "\u{0}weather".into(),
+            now: now(),
+        })
+        .then_expect_error(LaunchError::ControlCharacter {
+            field: "reason".into(),
+            error: nul(),
+        });
+    LaunchTest::with(())
+        .given(vec![scheduled()])
+        .when(LaunchCommand::Abort {
+            reason: "\u{0}storm".into(),
+            now: now(),
+        })
+        .then_expect_error(LaunchError::ControlCharacter {
+            field: "reason".into(),
+            error: nul(),
+        });
 }
 
 #[test]
@@ -379,7 +416,7 @@ fn the_delay_reason_is_trimmed() {
         .given(vec![scheduled()])
         .when(LaunchCommand::Delay {
             new_departure_at: later(),
-            reason: "  weather \n".into(),
+            reason: "  weather  ".into(),
             now: now(),
         })
         .then_expect_events(vec![delayed(departure(), later())]);

@@ -43,7 +43,7 @@ fn registering_a_rocket_enters_it_into_the_fleet() {
 fn the_rockets_name_is_trimmed() {
     RocketTest::with(())
         .given_no_previous_events()
-        .when(register("  Ares IX \n", 8))
+        .when(register("  Ares IX  ", 8))
         .then_expect_events(vec![registered("Ares IX", 8)]);
 }
 
@@ -57,7 +57,7 @@ fn registering_the_same_rocket_twice_is_refused() {
 
 #[test]
 fn a_rocket_with_a_blank_name_is_refused() {
-    for blank in ["", "   ", "\t"] {
+    for blank in ["", "   ", "\u{2003}"] {
         RocketTest::with(())
             .given_no_previous_events()
             .when(register(blank, 8))
@@ -145,6 +145,18 @@ fn a_refused_registration_leaves_the_rocket_unchanged() {
 }
 
 #[test]
+fn a_rocket_name_with_a_control_character_is_refused() {
+    for name in ["Ares\u{0}IX", "Ares IX\n", "\t", "Ares\u{9B}"] {
+        RocketTest::with(())
+            .given_no_previous_events()
+            .when(register(name, 8))
+            .then_expect_error(RocketError::InvalidName(
+                domain::text::no_control(name).unwrap_err(),
+            ));
+    }
+}
+
+#[test]
 fn rocket_refusals_are_classified_coded_and_located() {
     let cases = [
         (
@@ -160,6 +172,12 @@ fn rocket_refusals_are_classified_coded_and_located() {
             Some("name"),
         ),
         (
+            RocketError::InvalidName(domain::text::no_control("\u{0}").unwrap_err()),
+            ErrorKind::Invalid,
+            "invalid-name",
+            Some("name"),
+        ),
+        (
             RocketError::InvalidCapacity(0),
             ErrorKind::Invalid,
             "invalid-capacity",
@@ -171,6 +189,7 @@ fn rocket_refusals_are_classified_coded_and_located() {
         match error {
             RocketError::AlreadyRegistered(_)
             | RocketError::BlankName
+            | RocketError::InvalidName(_)
             | RocketError::InvalidCapacity(_) => {}
         }
         assert_eq!(error.kind(), kind, "{error:?}");

@@ -32,6 +32,7 @@ use uuid::Uuid;
 use crate::consume;
 use crate::metrics::ProjectorMetrics;
 use crate::parking::{self, Parking};
+use crate::pg_text::storable;
 use crate::relay::events_stream_config;
 use crate::settings::Settings;
 
@@ -235,7 +236,7 @@ async fn register(
     );
     let mut query = sqlx::query(&sql)
         .bind(user_id)
-        .bind(email)
+        .bind(storable(email).into_owned())
         .bind(at)
         .bind(0_i64)
         .bind(at);
@@ -301,10 +302,12 @@ enum Value {
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 impl Value {
+    /// Binds the value; text as [`storable`], so that an old event with a
+    /// NUL is stored rather than refused.
     fn bind_to(self, query: PgQuery<'_>) -> PgQuery<'_> {
         match self {
-            Self::Text(text) => query.bind(text),
-            Self::OptionalText(text) => query.bind(text),
+            Self::Text(text) => query.bind(storable(&text).into_owned()),
+            Self::OptionalText(text) => query.bind(text.map(|t| storable(&t).into_owned())),
             Self::Date(date) => query.bind(date),
         }
     }

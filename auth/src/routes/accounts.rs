@@ -19,14 +19,16 @@ use crate::users::{department_name, role_parts, UserDoc};
 /// `POST /v1/auth/register`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
-    /// The login email (stored lower-cased).
+    /// The login email (stored lower-cased); no control characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub email: String,
-    /// At least 12 characters, not a common password, not containing the
-    /// email's name.
-    #[schema(value_type = String)]
+    /// At least 12 characters, no control characters, not a common
+    /// password, not containing the email's name.
+    #[schema(value_type = String, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub password: SecretString,
     /// `{"kind": "traveler", "full_name", "birth_date"}` or `{"kind":
-    /// "agency", "legal_name", "tax_id", "address": {…}, "contact": {…}}`.
+    /// "agency", "legal_name", "tax_id", "address": {…}, "contact": {…}}`;
+    /// no control characters in any of its text.
     #[schema(value_type = Object)]
     pub profile: Profile,
 }
@@ -107,15 +109,17 @@ pub async fn register(
 /// `POST /v1/auth/employees`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmployeeRequest {
-    /// The employee's login email.
+    /// The employee's login email; no control characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub email: String,
     /// Their initial password (same policy as registration).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub password: SecretString,
     /// `operations`, `finance` or `it`.
     #[schema(value_type = String)]
     pub department: Department,
-    /// Their full name.
+    /// Their full name, 1 to 200 characters, no control characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub full_name: String,
 }
 

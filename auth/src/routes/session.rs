@@ -26,19 +26,22 @@ use crate::users::UserDoc;
 /// `POST /v1/auth/login`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
-    /// The account's email (any case).
+    /// The account's email (any case); no control characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub email: String,
     /// Its password.
     #[schema(value_type = String)]
     pub password: SecretString,
 }
 
-/// `POST /v1/auth/login`: a session for valid credentials. A wrong password
+/// `POST /v1/auth/login`: a session for valid credentials (422 for an email
+/// with a control character, before any throttling). A wrong password
 /// and an unknown email get the same 401 in about the same time; too many
 /// failures for the (account, address) pair, the address or the account get
 /// 429 with `Retry-After`, without the password being checked.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "wrong email or password"),
+        (status = 422, description = "an email with a control character"),
         (status = 429, description = "too many login attempts; see Retry-After")))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -47,6 +50,16 @@ pub async fn login(
 ) -> Result<HttpResponse, Problem> {
     require_initialized(&state)?;
     let LoginRequest { email, password } = body.value;
+    // No account can have such an email; the password is not checked for
+    // them (it is never stored or shown, and refusing one could lock out an
+    // account whose password was set before the rule).
+    if let Err(error) = domain::text::no_control(&email) {
+        return Err(Problem::invalid(vec![platform::FieldError::new(
+            "email",
+            error.code(),
+            error.to_string(),
+        )]));
+    }
     // An email that is not valid cannot have an account; it is counted and
     // answered like any unknown one (its key bounded in length).
     let account = domain::profile::normalize_email(&email).unwrap_or_else(|_| {

@@ -2,6 +2,7 @@
 //! MongoDB-wire server (one fresh database per test) and the real NATS.
 
 mod accounts;
+mod control_characters;
 mod events;
 mod health;
 mod helpers;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, respond};
+use super::support::{idempotency, metadata, now, required_text, respond};
 use crate::bus::{self, Reply};
 use crate::startup::AppState;
 
@@ -24,14 +24,18 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PassengerRequest {
-    /// Full name, 1 to 200 characters.
-    #[schema(example = "Ada Lovelace")]
+    /// Full name, 1 to 200 characters, no control characters.
+    #[schema(
+        example = "Ada Lovelace",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// `YYYY-MM-DD`; 18 to 70 years old at departure.
     #[schema(value_type = String, format = Date, example = "1990-12-10")]
     pub birth_date: NaiveDate,
-    /// Optional, for notifications.
+    /// Optional, for notifications; no control characters.
     #[serde(default)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub email: Option<String>,
 }
 
@@ -92,22 +96,20 @@ fn plausible_email(email: &str) -> bool {
 fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
     let mut errors = Vec::new();
     for (i, passenger) in request.passengers.iter().enumerate() {
-        let name = passenger.name.trim();
-        if name.is_empty() {
-            errors.push(FieldError::new(
-                format!("passengers[{i}].name"),
-                "blank",
-                "must not be blank",
-            ));
-        } else if name.chars().count() > MAX_PASSENGER_NAME_CHARS {
-            errors.push(FieldError::new(
-                format!("passengers[{i}].name"),
-                "too-long",
-                format!("at most {MAX_PASSENGER_NAME_CHARS} characters"),
-            ));
-        }
+        required_text(
+            &mut errors,
+            &format!("passengers[{i}].name"),
+            &passenger.name,
+            MAX_PASSENGER_NAME_CHARS,
+        );
         if let Some(email) = &passenger.email {
-            if !plausible_email(email.trim()) {
+            if let Err(error) = domain::text::no_control(email) {
+                errors.push(FieldError::new(
+                    format!("passengers[{i}].email"),
+                    error.code(),
+                    error.to_string(),
+                ));
+            } else if !plausible_email(email.trim()) {
                 errors.push(FieldError::new(
                     format!("passengers[{i}].email"),
                     "invalid-email",

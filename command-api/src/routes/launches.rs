@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, respond};
+use super::support::{idempotency, metadata, now, required_text, respond};
 use crate::bus::{self, Committed, Reply};
 use crate::errors::store_problem;
 use crate::startup::AppState;
@@ -31,8 +31,8 @@ const OPERATIONS: [Role; 1] = [Role::Employee(Department::Operations)];
 pub struct ScheduleLaunch {
     /// A registered rocket whose range reaches the destination.
     pub rocket_id: Uuid,
-    /// 1 to 100 characters.
-    #[schema(example = "Kourou")]
+    /// 1 to 100 characters, no control characters.
+    #[schema(example = "Kourou", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub spaceport: String,
     /// `suborbital`, `low_earth_orbit`, `moon` or `mars`.
     #[schema(value_type = String, example = "moon")]
@@ -50,7 +50,8 @@ pub struct ScheduleLaunch {
 pub struct DelayLaunch {
     /// RFC 3339, later than the current departure.
     pub new_departure_at: DateTime<Utc>,
-    /// 1 to 500 characters, shown to travelers.
+    /// 1 to 500 characters, no control characters, shown to travelers.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub reason: String,
 }
 
@@ -58,7 +59,8 @@ pub struct DelayLaunch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbortLaunch {
-    /// 1 to 500 characters, shown to travelers.
+    /// 1 to 500 characters, no control characters, shown to travelers.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub reason: String,
 }
 
@@ -77,19 +79,6 @@ pub struct LaunchReply {
     pub refunded_bookings: usize,
     /// The launch's stream version.
     pub version: u64,
-}
-
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    let value = value.trim();
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "blank", "must not be blank"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "too-long",
-            format!("at most {max} characters"),
-        ));
-    }
 }
 
 fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
@@ -127,7 +116,7 @@ fn launch_reply(launch_id: Uuid, status: u16) -> impl Fn(Committed<'_, Launch>) 
 /// A reason shown to travelers: 1 to [`MAX_REASON_CHARS`] characters.
 fn check_reason(reason: &str) -> Result<(), Problem> {
     let mut errors = Vec::new();
-    text(&mut errors, "reason", reason, MAX_REASON_CHARS);
+    required_text(&mut errors, "reason", reason, MAX_REASON_CHARS);
     check(errors)
 }
 
@@ -206,7 +195,7 @@ pub async fn schedule(
     principal.require(&OPERATIONS)?;
     let request = &body.value;
     let mut errors = Vec::new();
-    text(
+    required_text(
         &mut errors,
         "spaceport",
         &request.spaceport,

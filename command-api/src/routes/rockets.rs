@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, respond};
+use super::support::{idempotency, metadata, now, required_text, respond};
 use crate::bus::{self, Reply};
 use crate::startup::AppState;
 
@@ -22,8 +22,8 @@ pub const MAX_NAME_CHARS: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRocket {
-    /// 1 to 100 characters.
-    #[schema(example = "Starhopper")]
+    /// 1 to 100 characters, no control characters.
+    #[schema(example = "Starhopper", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     /// Passenger seats, 1 to 10000.
     #[schema(example = 12)]
@@ -51,16 +51,7 @@ pub struct RocketRegisteredReply {
 
 fn validate(request: &RegisterRocket) -> Result<(), Problem> {
     let mut errors = Vec::new();
-    let name = request.name.trim();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "blank", "must not be blank"));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new(
-            "name",
-            "too-long",
-            format!("at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
+    required_text(&mut errors, "name", &request.name, MAX_NAME_CHARS);
     if !(1..=MAX_ROCKET_CAPACITY).contains(&request.capacity) {
         errors.push(FieldError::new(
             "capacity",

@@ -73,6 +73,15 @@ pub fn idempotency(
     }))
 }
 
+/// Required text at `field` (see [`domain::text::required`]): not blank,
+/// at most `max` characters, no control character; every problem is
+/// recorded in `errors` with the rule's code.
+pub fn required_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    if let Err(error) = domain::text::required(value, max) {
+        errors.push(FieldError::new(field, error.code(), error.to_string()));
+    }
+}
+
 /// The HTTP response of a reply.
 pub fn respond(reply: Reply) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(reply.status)

@@ -4,6 +4,7 @@
 mod bookings;
 mod cancellation;
 mod concurrency;
+mod control_characters;
 mod health;
 mod helpers;
 mod idempotency;

@@ -12,6 +12,8 @@ use events::{Envelope, LaunchEvent};
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use crate::pg_text::{storable, NUL_REPLACEMENT};
+
 use super::ledger::{
     holder_kind_name, holder_kind_of, reason_name, Changes, DocumentKind, InvoiceRef, Known,
     LaunchInfo,
@@ -160,8 +162,8 @@ pub async fn write(
         let mut positions = Vec::new();
         for (id, (info, position)) in &changes.launches {
             ids.push(*id);
-            rockets.push(info.rocket_name.as_str());
-            spaceports.push(info.spaceport.as_str());
+            rockets.push(storable(&info.rocket_name).into_owned());
+            spaceports.push(storable(&info.spaceport).into_owned());
             destinations.push(info.destination.as_str());
             departures.push(info.departure_at);
             positions.push(*position);
@@ -319,11 +321,13 @@ impl CopyRows {
         self.at_row_start = false;
     }
 
-    /// A text column.
+    /// A text column; a NUL (from an old event) as U+FFFD, see
+    /// [`crate::pg_text`].
     fn text(&mut self, value: &str) -> &mut Self {
         self.separate();
         for c in value.chars() {
             match c {
+                '\0' => self.buffer.push(NUL_REPLACEMENT),
                 '\\' => self.buffer.push_str("\\\\"),
                 '\t' => self.buffer.push_str("\\t"),
                 '\n' => self.buffer.push_str("\\n"),
@@ -494,6 +498,12 @@ mod tests {
         assert_eq!(
             rows.buffer,
             "a\\tb\t7\nback\\\\slash\\nnew\\rline\t2026-12-31T23:59:59.000000Z\n"
+        );
+        let mut rows = CopyRows::default();
+        rows.text("Ada\0Lovelace").end_row();
+        assert_eq!(
+            rows.buffer, "Ada\u{FFFD}Lovelace\n",
+            "PostgreSQL refuses a NUL"
         );
     }
 }

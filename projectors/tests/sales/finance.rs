@@ -277,13 +277,15 @@ async fn append(world: &World, launch: Uuid, sequence: i64, event: LaunchEvent, 
     sqlx::query(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
                              payload, metadata, event_id, occurred_at)
-         VALUES ('Launch', $1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ('Launch', $1, $2, $3, $4, $5::json, $6, $7, $8)",
     )
     .bind(launch.to_string())
     .bind(sequence)
     .bind(event.event_type())
     .bind(event.event_version())
-    .bind(serde_json::to_value(&event).expect("a payload"))
+    // As text, as the command-api writes it: `json` keeps a `\u0000` that
+    // `jsonb` (sqlx's encoding of a `Value`) would refuse.
+    .bind(serde_json::to_string(&event).expect("a payload"))
     .bind(serde_json::to_value(metadata.to_map()).expect("metadata"))
     .bind(metadata.event_id)
     .bind(at)
@@ -572,5 +574,65 @@ async fn a_batch_rolled_back_is_applied_once_later() {
         .await
         .expect("catching up");
     assert_eq!(count(&world, "invoices").await, 1);
+    world.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_old_event_with_a_nul_in_its_text_still_gets_its_invoice_with_a_replacement_character() {
+    // The command-api refuses control characters now, but events written
+    // before that stay in the store for ever, and PostgreSQL cannot hold a
+    // NUL in `text`: the projector writes U+FFFD in its place.
+    let world = World::new().await;
+    let launch = Uuid::now_v7();
+    let at = Utc::now();
+    append(
+        &world,
+        launch,
+        1,
+        LaunchEvent::LaunchScheduled(LaunchScheduled {
+            launch_id: launch,
+            rocket_id: Uuid::now_v7(),
+            rocket_name: "Selene\u{0}IV".into(),
+            spaceport: "Kourou\u{0}".into(),
+            destination: RocketRange::Moon,
+            departure_at: at + chrono::Duration::days(400),
+            price_per_seat_cents: 1_000,
+            capacity: 10,
+        }),
+        at,
+    )
+    .await;
+    let LaunchEvent::SeatsBooked(mut booking) = booked(1, at) else {
+        unreachable!("booked is a SeatsBooked")
+    };
+    booking.passengers[0].name = "Ada\u{0}Lovelace\u{0}".into();
+    append(&world, launch, 2, LaunchEvent::SeatsBooked(booking), at).await;
+
+    let applied = finance::catch_up(&world.pool, 100)
+        .await
+        .expect("an event with a NUL does not stop the projector");
+
+    assert_eq!((applied.events, applied.invoices), (2, 1));
+    let (rocket, spaceport): (String, String) =
+        sqlx::query_as("SELECT rocket_name, spaceport FROM finance.invoices")
+            .fetch_one(&world.pool)
+            .await
+            .expect("the invoice");
+    assert_eq!(
+        (rocket.as_str(), spaceport.as_str()),
+        ("Selene\u{FFFD}IV", "Kourou\u{FFFD}")
+    );
+    let name: String = sqlx::query_scalar("SELECT passenger_name FROM finance.invoice_lines")
+        .fetch_one(&world.pool)
+        .await
+        .expect("the line");
+    assert_eq!(name, "Ada\u{FFFD}Lovelace\u{FFFD}");
+    let launches: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM finance.launches WHERE rocket_name = $1")
+            .bind("Selene\u{FFFD}IV")
+            .fetch_one(&world.pool)
+            .await
+            .expect("the launch");
+    assert_eq!(launches, 1);
     world.cleanup().await;
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
-use events::user::{UserEvent, UserRegistered};
+use events::user::{EmployeeCreated, EmployeeProfile, Profile, UserEvent, UserRegistered};
 use futures::StreamExt;
 use platform::Role;
 use projectors::settings::Component;
@@ -106,14 +106,19 @@ async fn a_user_message_postgres_refuses_is_parked_and_the_feed_goes_on() {
     let projectors = world
         .start(world.settings(&[Component::Relay, Component::Profiles]))
         .await;
-    // PostgreSQL text cannot hold NUL: the row is refused for its data.
-    let (refused, _) = world.token(Role::Agency);
+    // No such department: the row breaks a CHECK constraint, refused for
+    // its data whatever the number of retries.
+    let (refused, _) = world.token(Role::Employee(platform::Department::It));
     publish(
         &world,
-        UserEvent::UserRegistered(UserRegistered {
+        UserEvent::EmployeeCreated(EmployeeCreated {
             user_id: refused,
-            email: "nul@orbit.example".into(),
-            profile: agency("Orbit\u{0}Travel"),
+            email: "stargazer@astro.example".into(),
+            department: "astrology".into(),
+            profile: Profile::Employee(EmployeeProfile {
+                full_name: "Stella Gazer".into(),
+            }),
+            created_by: None,
         }),
     )
     .await;

@@ -231,3 +231,42 @@ async fn changes_apply_once_in_any_order() {
     );
     world.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_old_profile_with_a_nul_is_stored_with_a_replacement_character() {
+    // Holders' names reach invoices from here; an old message with a NUL
+    // (PostgreSQL refuses it in `text`) must not stop the projector.
+    let world = World::new().await;
+    let user_id = Uuid::now_v7();
+    let mut profile = agency("Orbit\u{0}Travel");
+    if let Profile::Agency(agency) = &mut profile {
+        agency.address.line2 = Some("Floor\u{0}2".into());
+        agency.address.postal_code = "28013\u{0}".into();
+    }
+    let change = Change::Registered {
+        user_id,
+        email: "nul\u{0}@example.com".into(),
+        profile,
+        department: None,
+        created_by: None,
+        at: Utc::now(),
+    };
+
+    apply(&world.pool, &change)
+        .await
+        .expect("a NUL does not stop the projector");
+
+    let row = sqlx::query(
+        "SELECT email, legal_name, address_line2, postal_code FROM agencies WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&world.pool)
+    .await
+    .expect("the agency");
+    let text = |column: &str| row.get::<String, _>(column);
+    assert_eq!(text("email"), "nul\u{FFFD}@example.com");
+    assert_eq!(text("legal_name"), "Orbit\u{FFFD}Travel");
+    assert_eq!(text("address_line2"), "Floor\u{FFFD}2");
+    assert_eq!(text("postal_code"), "28013\u{FFFD}");
+    world.cleanup().await;
+}

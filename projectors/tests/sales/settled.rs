@@ -140,8 +140,8 @@ async fn a_position_taken_by_a_statement_that_has_not_written_its_row_yet_is_wai
             async move {
                 sqlx::query_scalar::<_, i64>(
                     // pg_locks is the whole server's: other tests wait on
-                // advisory locks of their own meanwhile.
-                "SELECT count(*) FROM pg_locks
+                    // advisory locks of their own meanwhile.
+                    "SELECT count(*) FROM pg_locks
                   WHERE locktype = 'advisory' AND NOT granted AND objid = 4242
                     AND database = (SELECT oid FROM pg_database
                                      WHERE datname = current_database())",

@@ -20,8 +20,9 @@ pub struct EventParams {
     /// The aggregate type (`Launch`, `Rocket`, `Profile`).
     #[param(value_type = Option<String>, example = "Launch")]
     pub aggregate_type: Option<String>,
-    /// One aggregate's id (with or without `aggregate_type`).
-    #[param(value_type = Option<String>)]
+    /// One aggregate's id (with or without `aggregate_type`); no control
+    /// characters.
+    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub aggregate_id: Option<String>,
     /// The event type (`SeatsBooked`, `BookingCancelled`, …).
     #[param(value_type = Option<String>, example = "SeatsBooked")]

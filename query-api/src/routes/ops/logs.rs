@@ -38,8 +38,8 @@ pub struct LogParams {
     #[param(value_type = Option<String>, example = "command-api")]
     pub service: Option<String>,
     /// The message contains this text (case-insensitive, taken literally;
-    /// at most 200 characters).
-    #[param(value_type = Option<String>, example = "timed out")]
+    /// at most 200 characters, no control characters).
+    #[param(value_type = Option<String>, example = "timed out", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// Logged at or after: an RFC 3339 instant, or a date (UTC), from
     /// 1970-01-01 to 9999-12-31 (else 422).
@@ -50,11 +50,13 @@ pub struct LogParams {
     #[param(value_type = Option<String>, example = "2026-11-25T11:00:00Z")]
     pub to: Option<String>,
     /// Exact correlation id (what a client sent as `X-Correlation-Id`, or
-    /// the request id; a consumer's entries carry the event's).
-    #[param(value_type = Option<String>)]
+    /// the request id; a consumer's entries carry the event's); no control
+    /// characters.
+    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub correlation_id: Option<String>,
-    /// Exact request id (the `X-Request-Id` of an answer).
-    #[param(value_type = Option<String>)]
+    /// Exact request id (the `X-Request-Id` of an answer); no control
+    /// characters.
+    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub request_id: Option<String>,
     /// The authenticated user (UUID).
     #[param(value_type = Option<uuid::Uuid>)]

@@ -22,23 +22,21 @@ pub fn require_it(principal: &Principal) -> Result<(), Problem> {
 }
 
 /// A free-text parameter: trimmed, `None` when absent or blank, an error
-/// when longer than `max` characters.
+/// when longer than `max` characters or holding a control character (the
+/// rule of every edge, `domain::text`).
 pub(crate) fn text(
     errors: &mut Errors,
     field: &str,
     raw: Option<&str>,
     max: usize,
 ) -> Option<String> {
-    let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
-    if value.chars().count() > max {
-        errors.add(
-            field,
-            "too-long",
-            format!("must be at most {max} characters"),
-        );
-        return None;
+    match domain::text::optional(raw?, max) {
+        Ok(value) => value.map(str::to_owned),
+        Err(error) => {
+            errors.add(field, error.code(), error.to_string());
+            None
+        }
     }
-    Some(value.to_owned())
 }
 
 /// A name parameter (a service, an aggregate or event type): 1 to 100 of

@@ -28,8 +28,9 @@ pub struct NotificationParams {
     /// `dead`.
     #[param(value_type = Option<String>, example = "dead")]
     pub status: Option<String>,
-    /// The recipient's address (exact, whatever the case).
-    #[param(value_type = Option<String>, example = "ada@example.com")]
+    /// The recipient's address (exact, whatever the case); no control
+    /// characters.
+    #[param(value_type = Option<String>, example = "ada@example.com", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub recipient: Option<String>,
     /// The booking (UUID).
     #[param(value_type = Option<uuid::Uuid>)]

@@ -6,6 +6,7 @@
 //! event log tests also get a fresh PostgreSQL database (see `finance`).
 
 mod auth;
+mod control_characters;
 mod events;
 mod logs;
 mod notifications;
