@@ -2,7 +2,8 @@
 # Run every check and test: formatting, clippy (warnings are errors) and the
 # whole workspace's tests against a real PostgreSQL, NATS (JetStream), a
 # MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
-# (maildev), which are installed and started here if needed.
+# (maildev), which are installed and started here if needed; then the short
+# chaos run (scripts/chaos.sh, docs/reliability.md).
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -77,6 +78,24 @@ test_log=$(mktemp)
 trap 'rc=$?; rm -f "$test_log"; (exit $rc) || report_failure' EXIT
 cargo test --workspace 2>&1 | tee "$test_log"
 
+# The chaos run's short profile (docs/reliability.md): load while every
+# service is killed and MongoDB and SMTP go down, then its invariants, each
+# one check ("chaos result: N passed, M failed") in the total below. It
+# runs even if one fails, so the total still comes last.
+step "chaos run (short profile)"
+chaos_status=0
+CHAOS_PROFILE=short "$ROOT/scripts/chaos.sh" 2>&1 | tee -a "$test_log" || chaos_status=$?
+
 current_step=""
-log "all checks passed"
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
+if ((chaos_status != 0)); then
+    # A run that could not even start still counts as one failed check.
+    grep -q '^chaos result:' "$test_log" || echo 'chaos result: 0 passed, 1 failed' >>"$test_log"
+    log "FAILED: chaos run (exit $chaos_status): the invariants marked FAILED above did not hold"
+else
+    log "all checks passed"
+fi
+awk '/^test result:/ { p += $4; f += $6 }
+     /^chaos result:/ { p += $3; f += $5 }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
+trap 'rm -f "$test_log"' EXIT
+exit "$chaos_status"

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use chrono::Utc;
 use platform::{Department, Principal, Role, TokenIssuer};
 use serde_json::json;
@@ -66,29 +66,7 @@ pub fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
-/// A port free right now on 127.0.0.1.
-pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// Waits until `GET {base}/ready` answers 200, for at most `timeout`.
-pub async fn wait_ready(base: &str, what: &str, timeout: Duration) -> anyhow::Result<()> {
-    let probe = client(1)?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(r) = probe.get(format!("{base}/ready")).send().await {
-            if r.status().is_success() {
-                return Ok(());
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{what} did not become ready within {} s", timeout.as_secs());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub use testkit::process::{free_port, wait_ready};
 
 impl Service {
     /// Starts `bin` on a free port against `db` and waits until it is ready.

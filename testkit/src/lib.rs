@@ -3,9 +3,11 @@
 //! the same local defaults), a fresh PostgreSQL database per test, and
 //! waiting for a condition with a timeout instead of sleeping; and a
 //! synthetic event store of any size ([`synthetic`]); and the SMTP capture
-//! server's mail ([`mail`]).
+//! server's mail ([`mail`]); starting the system's processes beside them
+//! ([`process`]).
 
 pub mod mail;
+pub mod process;
 pub mod synthetic;
 
 use std::future::Future;

@@ -4,7 +4,7 @@
 //! (an SMTP server that is down, then back).
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -83,16 +83,8 @@ impl PrivateMaildev {
     /// `scripts/lib.sh`) with SMTP on `smtp_port` and waits until its API
     /// answers.
     pub async fn start(smtp_port: u16) -> Self {
-        let node = std::env::var("MAILDEV_NODE")
-            .expect("MAILDEV_NODE names maildev's node (run the tests with ./scripts/test.sh)");
-        let script = std::env::var("MAILDEV_JS")
-            .expect("MAILDEV_JS names maildev's script (run the tests with ./scripts/test.sh)");
         let web_port = free_port();
-        let child = Command::new(node)
-            .arg(script)
-            .args(["--smtp", &smtp_port.to_string()])
-            .args(["--web", &web_port.to_string()])
-            .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
+        let child = crate::process::maildev_command(smtp_port, web_port, None)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
