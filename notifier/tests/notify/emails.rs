@@ -125,21 +125,39 @@ async fn an_agency_booking_emails_the_agency_and_its_passengers() {
 
 #[tokio::test]
 async fn a_passenger_name_with_a_header_in_it_is_mailed_under_a_safe_name_and_injects_nothing() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let notifier = world.start_notifier(world.settings(&smtp_url())).await;
     let ada = world.traveler("ada", "Ada Lovelace").await;
     let pax = world.address("pax");
     let evil = world.address("evil");
     let grace = world.address("grace");
     let launch = world.launch(500).await;
-    let name = format!("Pax\r\nBcc: {evil}");
+    world.wait_published(1).await;
+    // The command API refuses such a name now (control characters); an
+    // event stored before that rule still carries it: the booking is
+    // rewritten in the store before the relay publishes it.
+    world.pause_relay().await;
     world
         .book(
             &ada,
             launch,
-            &[(name.as_str(), Some(&pax)), ("Grace Hopper", Some(&grace))],
+            &[
+                ("Pax PLACEHOLDER", Some(&pax)),
+                ("Grace Hopper", Some(&grace)),
+            ],
         )
         .await;
+    let rewritten = sqlx::query(
+        "UPDATE events SET payload = replace(payload::text, 'Pax PLACEHOLDER', $2)::json
+          WHERE aggregate_id = $1 AND event_type = 'SeatsBooked'",
+    )
+    .bind(launch.to_string())
+    .bind(format!("Pax\\r\\nBcc: {evil}"))
+    .execute(&world.pool)
+    .await
+    .expect("rewriting the booking");
+    assert_eq!(rewritten.rows_affected(), 1);
+    world.resume_relay().await;
 
     // Everyone is told, the odd name included (it used to panic the send
     // on every lease and stay pending for ever).

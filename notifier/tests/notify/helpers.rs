@@ -539,6 +539,21 @@ impl World {
         found.expect("found")
     }
 
+    /// Stops the relay: what is committed from now on waits in the outbox
+    /// (so a test can rewrite it as an older release would have stored it).
+    pub async fn pause_relay(&mut self) {
+        if let Some(relay) = self.relay.take() {
+            relay.stop().await;
+        }
+    }
+
+    /// Starts the relay again after [`Self::pause_relay`].
+    pub async fn resume_relay(&mut self) {
+        if self.relay.is_none() {
+            self.relay = Some(self.start_relay().await);
+        }
+    }
+
     /// Drops the test's MongoDB databases and streams (best effort) and
     /// stops the relay.
     pub async fn cleanup(mut self) {
