@@ -109,7 +109,8 @@ fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
                     error.code(),
                     error.to_string(),
                 ));
-            } else if !plausible_email(email.trim()) {
+            } else if !plausible_email(&email.trim().to_lowercase()) {
+                // The form stored is checked: lower-casing may lengthen it.
                 errors.push(FieldError::new(
                     format!("passengers[{i}].email"),
                     "invalid-email",
@@ -245,7 +246,7 @@ pub async fn cancel(
 
 #[cfg(test)]
 mod tests {
-    use super::plausible_email;
+    use super::{passengers, plausible_email, BookSeats, PassengerRequest};
 
     #[test]
     fn emails_are_checked_for_shape() {
@@ -254,5 +255,21 @@ mod tests {
         assert!(!plausible_email("@example.org"));
         assert!(!plausible_email("ada example@org.com"));
         assert!(!plausible_email("ada@.org"));
+    }
+
+    #[test]
+    fn an_email_that_lower_cases_past_the_limit_is_refused() {
+        // U+0130 lower-cases to two characters: 252 characters as sent,
+        // 492 as stored.
+        let email = format!("{}@example.org", "\u{130}".repeat(240));
+        let request = BookSeats {
+            passengers: vec![PassengerRequest {
+                name: "Ada Lovelace".into(),
+                birth_date: chrono::NaiveDate::from_ymd_opt(1985, 12, 10).unwrap(),
+                email: Some(email),
+            }],
+        };
+        let problem = passengers(request).unwrap_err();
+        assert_eq!(problem.errors[0].field, "passengers[0].email");
     }
 }
