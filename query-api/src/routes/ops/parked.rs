@@ -181,8 +181,8 @@ fn not_found(id: u64) -> Problem {
 }
 
 /// The parked event `id`: 404 when there is no message, 409 when it is a
-/// dead notification (or carries no original subject).
-async fn parked(lot: &ParkingLot, id: u64) -> Result<(Stored, String), Problem> {
+/// dead notification.
+async fn event(lot: &ParkingLot, id: u64) -> Result<Stored, Problem> {
     let stored = lot
         .get(id)
         .await
@@ -197,6 +197,13 @@ async fn parked(lot: &ParkingLot, id: u64) -> Result<(Stored, String), Problem> 
             ),
         ));
     }
+    Ok(stored)
+}
+
+/// The parked event `id` and its original subject: as [`event`], and 409
+/// when it carries no original subject.
+async fn parked(lot: &ParkingLot, id: u64) -> Result<(Stored, String), Problem> {
+    let stored = event(lot, id).await?;
     let original = stored.view(lot).original_subject.ok_or_else(|| {
         Problem::conflict(
             "not-replayable",
@@ -277,17 +284,7 @@ pub async fn get(
     require_it(&principal)?;
     let lot = &state.ops.parked;
     let id = id.into_inner();
-    let stored = lot
-        .get(id)
-        .await
-        .map_err(|e| problem(&e))?
-        .ok_or_else(|| not_found(id))?;
-    if lot.projection_of(&stored.subject).is_none() {
-        return Err(Problem::conflict(
-            "not-replayable",
-            format!("{id} is not a parked event but {}", stored.subject),
-        ));
-    }
+    let stored = event(lot, id).await?;
     let headers = stored
         .headers
         .iter()
@@ -464,17 +461,7 @@ pub async fn discard(
     require_it(&principal)?;
     let lot = &state.ops.parked;
     let id = id.into_inner();
-    let stored = lot
-        .get(id)
-        .await
-        .map_err(|e| problem(&e))?
-        .ok_or_else(|| not_found(id))?;
-    if lot.projection_of(&stored.subject).is_none() {
-        return Err(Problem::conflict(
-            "not-replayable",
-            format!("{id} is not a parked event but {}", stored.subject),
-        ));
-    }
+    let stored = event(lot, id).await?;
     if !lot.discard(id).await.map_err(|e| problem(&e))? {
         return Err(not_found(id));
     }
