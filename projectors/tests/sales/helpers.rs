@@ -448,6 +448,35 @@ impl World {
         answer["version"].as_u64().unwrap_or(0)
     }
 
+    /// Commits, as the command API would, event `sequence` of launch
+    /// `launch` with a payload this code cannot read; its global position.
+    pub async fn insert_unreadable_event(&self, launch: &str, sequence: i64) -> i64 {
+        let metadata = events::EventMetadata::for_command(
+            Utc::now(),
+            "corr-broken",
+            "req-broken",
+            &events::Actor {
+                id: "system".into(),
+                role: "system".into(),
+            },
+        );
+        sqlx::query_scalar(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                 payload, metadata, event_id, occurred_at)
+             VALUES ('Launch', $1, $2, 'SeatsBooked', '1.0',
+                     '{\"SeatsBooked\": {\"seats\": \"many\"}}', $3::json, $4, $5)
+             RETURNING global_position",
+        )
+        .bind(launch)
+        .bind(sequence)
+        .bind(serde_json::to_string(&metadata.to_map()).expect("a map"))
+        .bind(metadata.event_id)
+        .bind(metadata.occurred_at)
+        .fetch_one(&self.pool)
+        .await
+        .expect("inserting the broken event")
+    }
+
     /// Every launch document, by id.
     pub async fn launches(&self) -> HashMap<String, LaunchDoc> {
         self.mongo

@@ -18,34 +18,6 @@ use crate::profiles::{agency, publish};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Commits, as the command API would, a `Launch` event of a launch of its
-/// own whose payload this code cannot read; its global position.
-async fn insert_unreadable_event(world: &World) -> i64 {
-    let metadata = events::EventMetadata::for_command(
-        chrono::Utc::now(),
-        "corr-broken",
-        "req-broken",
-        &events::Actor {
-            id: "system".into(),
-            role: "system".into(),
-        },
-    );
-    sqlx::query_scalar(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
-                             payload, metadata, event_id, occurred_at)
-         VALUES ('Launch', $1, 1, 'SeatsBooked', '1.0', '{\"SeatsBooked\": {\"seats\": \"many\"}}',
-                 $2::json, $3, $4)
-         RETURNING global_position",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(serde_json::to_string(&metadata.to_map()).expect("a map"))
-    .bind(metadata.event_id)
-    .bind(metadata.occurred_at)
-    .fetch_one(&world.pool)
-    .await
-    .expect("inserting the broken event")
-}
-
 /// The first message on the world's dead-letter stream.
 async fn first_parked(world: &World) -> async_nats::jetstream::Message {
     let stream = jetstream::new(world.nats.clone())
@@ -76,7 +48,9 @@ async fn an_unreadable_launch_event_is_parked_and_ready_says_degraded() {
         (200, Some("ready")),
         "{body}"
     );
-    insert_unreadable_event(&world).await;
+    world
+        .insert_unreadable_event(&Uuid::now_v7().to_string(), 1)
+        .await;
     let healthy = world.launch(10).await;
     world.book(healthy, 2).await;
 
@@ -196,7 +170,9 @@ async fn the_finance_projection_halts_at_an_event_it_cannot_apply_and_resumes_on
         }
     };
     wait_for(WAIT, "the first invoice", || invoices(1)).await;
-    let broken = insert_unreadable_event(&world).await;
+    let broken = world
+        .insert_unreadable_event(&Uuid::now_v7().to_string(), 1)
+        .await;
     world.book(launch, 2).await;
 
     wait_for(WAIT, "ready to say halted", || async {

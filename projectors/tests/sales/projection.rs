@@ -246,28 +246,7 @@ async fn an_unreadable_event_goes_to_the_dead_letters_and_other_launches_go_on()
     let broken = world.launch(10).await;
     world.wait_caught_up(WAIT).await;
     // An event this code cannot read, committed as the command API would.
-    let metadata = events::EventMetadata::for_command(
-        chrono::Utc::now(),
-        "corr-broken",
-        "req-broken",
-        &events::Actor {
-            id: "system".into(),
-            role: "system".into(),
-        },
-    );
-    sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
-                             payload, metadata, event_id, occurred_at)
-         VALUES ('Launch', $1, 2, 'SeatsBooked', '1.0', '{\"SeatsBooked\": {\"seats\": \"many\"}}',
-                 $2::json, $3, $4)",
-    )
-    .bind(broken.to_string())
-    .bind(serde_json::to_string(&metadata.to_map()).expect("a map"))
-    .bind(metadata.event_id)
-    .bind(metadata.occurred_at)
-    .execute(&world.pool)
-    .await
-    .expect("inserting the broken event");
+    world.insert_unreadable_event(&broken.to_string(), 2).await;
     let healthy = world.launch(10).await;
     world.book(healthy, 4).await;
 
