@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use platform::config::{self, ConfigError};
+use platform::config::{self, positive, ConfigError};
 use secrecy::SecretString;
 
 use crate::password::HashParams;
@@ -106,18 +106,6 @@ impl Settings {
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
         })
     }
-}
-
-/// A number that must be at least 1.
-fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
-    let value = config::parse(name, default)?;
-    if value == 0 {
-        return Err(ConfigError::Invalid {
-            name,
-            reason: "must be at least 1".into(),
-        });
-    }
-    Ok(value)
 }
 
 /// The login throttle's limits; the defaults are [`Limits::default`].

@@ -120,16 +120,7 @@ impl Settings {
             name: "SMTP_URL",
             reason,
         })?;
-        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            let value: u64 = config::parse(name, default)?;
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    name,
-                    reason: "must be at least 1".into(),
-                });
-            }
-            Ok(value)
-        };
+        let positive = config::positive;
         let start_from_new = start_at(&config::string("NOTIFIER_START_AT", "all"))?;
         Ok(Self {
             addr: config::string("NOTIFIER_ADDR", "127.0.0.1:8084"),

@@ -35,6 +35,19 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
     }
 }
 
+/// The variable as a number that must be at least 1, or `default` when
+/// unset or empty.
+pub fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    let value = parse(name, default)?;
+    if value == 0 {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
+}
+
 /// The variable parsed as `T`, or `default` when unset or empty.
 pub fn parse<T>(name: &'static str, default: T) -> Result<T, ConfigError>
 where

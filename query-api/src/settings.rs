@@ -249,16 +249,7 @@ impl OpsSettings {
                 name: "OPS_SERVICES",
                 reason,
             })?;
-        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            let value: u64 = config::parse(name, default)?;
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    name,
-                    reason: "must be at least 1".into(),
-                });
-            }
-            Ok(value)
-        };
+        let positive = config::positive;
         let probe_timeout_ms = positive("OPS_PROBE_TIMEOUT_MS", 2_000)?;
         let follow_max_secs = positive("OPS_FOLLOW_MAX_SECS", 300)?;
         let follow_max_followers = positive("OPS_FOLLOW_MAX_FOLLOWERS", 64)?;
