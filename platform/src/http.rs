@@ -6,7 +6,7 @@
 use std::future::{ready, Ready};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -123,6 +123,37 @@ pub async fn observe(
         headers.insert(HeaderName::from_static(CORRELATION_ID), value);
     }
     Ok(response)
+}
+
+/// The longest request target (path and query string) a service reads;
+/// a longer one answers 414. No endpoint needs more, and it is the limit
+/// proxies commonly apply (nginx's `large_client_header_buffers`), so a
+/// request that passes the ingress is not refused here, and the reverse.
+///
+/// A target over 65,534 bytes never reaches this check: actix-http's parser
+/// (the `http` crate's `Uri`) refuses it with a bodiless 400, before any
+/// application code runs; in production the ingress answers those first
+/// (docs/operations.md, "Request limits").
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Middleware: a request whose target is longer than [`MAX_URI_BYTES`]
+/// answers 414 problem+json without reaching a handler. Use with
+/// `actix_web::middleware::from_fn`, inside [`observe`] (wrapped first) so
+/// the refusal is logged and counted like any response.
+pub async fn limit_uri(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let length = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        let problem = Problem::new(414, "uri-too-long", "URI too long").with_detail(format!(
+            "the request target is {length} bytes; at most {MAX_URI_BYTES} are read"
+        ));
+        return Ok(req
+            .into_response(actix_web::ResponseError::error_response(&problem))
+            .map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// A JSON request body, read with field paths in its errors: a body that is
@@ -308,6 +339,50 @@ mod tests {
         );
     }
 
+    async fn answer(target: &str) -> (u16, Option<String>, serde_json::Value) {
+        let app = actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap(actix_web::middleware::from_fn(limit_uri))
+                .wrap(actix_web::middleware::from_fn(observe))
+                .route(
+                    "/v1/launches",
+                    web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!([])) }),
+                ),
+        )
+        .await;
+        let response = actix_web::test::call_service(
+            &app,
+            actix_web::test::TestRequest::get().uri(target).to_request(),
+        )
+        .await;
+        let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get(REQUEST_ID)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+        (status, request_id, body)
+    }
+
+    #[actix_web::test]
+    async fn a_request_target_over_the_limit_answers_414_problem_json() {
+        let target = format!("/v1/launches?destination={}", "a".repeat(20 * 1024));
+        let (status, request_id, body) = answer(&target).await;
+        assert_eq!(status, 414);
+        assert!(request_id.is_some(), "the refusal carries its request id");
+        assert_eq!(body["status"], 414);
+        assert_eq!(body["type"], "/problems/uri-too-long", "{body}");
+    }
+
+    #[actix_web::test]
+    async fn a_request_target_at_the_limit_is_served() {
+        let prefix = "/v1/launches?destination=";
+        let target = format!("{prefix}{}", "a".repeat(MAX_URI_BYTES - prefix.len()));
+        assert_eq!(target.len(), MAX_URI_BYTES);
+        let (status, _, body) = answer(&target).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     #[test]
     fn missing_fields_are_named() {
         assert_eq!(
@@ -351,6 +426,7 @@ pub fn api_server<S: Send + Sync + 'static>(
     let port = listener.local_addr()?.port();
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(limit_uri))
             .wrap(actix_web::middleware::from_fn(observe))
             .app_data(state.clone())
             .app_data(metrics.clone())
@@ -393,6 +469,7 @@ where
     let port = listener.local_addr()?.port();
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(limit_uri))
             .wrap(actix_web::middleware::from_fn(observe))
             .app_data(probes.clone())
             .app_data(metrics.clone())

@@ -208,3 +208,15 @@ async fn expired_idempotency_records_are_swept_at_start_up_and_recent_ones_kept(
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_request_target_over_8_kib_answers_414_problem_json_with_its_request_id() {
+    let app = spawn_app().await;
+
+    let response = app
+        .get(&format!("/health?padding={}", "x".repeat(100 * 1024 / 2)))
+        .await;
+
+    response.assert_problem(414, "uri-too-long");
+    response.request_id();
+}
