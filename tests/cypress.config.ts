@@ -1,0 +1,31 @@
+// The black-box suite: the API integration specs (api/) and the browser
+// end-to-end specs (e2e/). Every address and credential comes from the
+// environment, so the same suite runs against the local system, the
+// isolated stack the test command starts, or a deployed environment
+// (docs/testing.md). The defaults are the demo system of scripts/start.sh.
+import { defineConfig } from 'cypress';
+
+const setting = (name: string, fallback = ''): string => process.env[name] ?? fallback;
+
+export default defineConfig({
+  // Everything a run leaves behind goes under .run/cypress (ignored by git).
+  screenshotsFolder: '../.run/cypress/screenshots',
+  videosFolder: '../.run/cypress/videos',
+  downloadsFolder: '../.run/cypress/downloads',
+  fixturesFolder: false,
+  video: false,
+  env: {
+    commandApi: setting('ASTRO_COMMAND_API_URL', 'http://127.0.0.1:8081'),
+    queryApi: setting('ASTRO_QUERY_API_URL', 'http://127.0.0.1:8082'),
+    auth: setting('ASTRO_AUTH_URL', 'http://127.0.0.1:8083'),
+    notifier: setting('ASTRO_NOTIFIER_URL', 'http://127.0.0.1:8084'),
+    maildev: setting('ASTRO_MAILDEV_URL', 'http://127.0.0.1:1080'),
+  },
+  e2e: {
+    specPattern: ['api/**/*.cy.ts', 'e2e/**/*.cy.ts'],
+    supportFile: 'support/e2e.ts',
+    // API specs answer in milliseconds; a slow answer is a finding.
+    defaultCommandTimeout: 10000,
+    requestTimeout: 10000,
+  },
+});

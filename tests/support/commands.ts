@@ -1,0 +1,66 @@
+// Commands every spec shares: calling a service and checking a response
+// against the schema in that service's own /openapi.json.
+import { responseSchemaErrors, type OpenApiDocument } from './openapi';
+
+/** The services of the system, by the name of their base URL in Cypress.env. */
+export type Service = 'commandApi' | 'queryApi' | 'auth' | 'notifier';
+
+export interface ApiOptions {
+  /** A bearer token (sent as `Authorization: Bearer …`). */
+  token?: string;
+  body?: Cypress.RequestBody;
+  headers?: Record<string, string>;
+  qs?: Record<string, string | number | boolean>;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Cypress {
+    interface Chainable {
+      /** A request to `service` that never fails on its status: specs assert it. */
+      api(service: Service, method: string, path: string, options?: ApiOptions): Chainable<Response<unknown>>;
+      /**
+       * Asserts that `response` is one the service documents for `method`
+       * `template` (an OpenAPI path such as `/v1/launches/{launch_id}`): its
+       * status is declared and its body matches the declared schema.
+       */
+      matchesSpec(service: Service, method: string, template: string, response: Response<unknown>): Chainable<void>;
+    }
+  }
+}
+
+Cypress.Commands.add('api', (service: Service, method: string, path: string, options: ApiOptions = {}) => {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) {
+    headers.Authorization = `Bearer ${options.token}`;
+  }
+  return cy.request({
+    method,
+    url: `${Cypress.env(service)}${path}`,
+    body: options.body,
+    headers,
+    qs: options.qs,
+    failOnStatusCode: false,
+    // Keep tokens out of the command log.
+    log: false,
+  });
+});
+
+const documents = new Map<Service, OpenApiDocument>();
+
+Cypress.Commands.add('matchesSpec', (service: Service, method: string, template: string, response: Cypress.Response<unknown>) => {
+  const check = (document: OpenApiDocument) => {
+    const errors = responseSchemaErrors(document, method, template, response.status, response.headers['content-type'], response.body);
+    expect(errors, `${method.toUpperCase()} ${template} → ${response.status} matches ${service}'s /openapi.json`).to.deep.equal([]);
+  };
+  const known = documents.get(service);
+  if (known) {
+    check(known);
+    return;
+  }
+  cy.request({ url: `${Cypress.env(service)}/openapi.json`, log: false }).then((answer) => {
+    const document = answer.body as OpenApiDocument;
+    documents.set(service, document);
+    check(document);
+  });
+});

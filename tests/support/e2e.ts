@@ -1,0 +1,2 @@
+// Loaded before every spec.
+import './commands';
