@@ -5,9 +5,13 @@
 //! Nothing is shared with `scripts/start.sh`'s stack or another run, and
 //! everything is removed afterwards ([`Stack::drop_data`]).
 //!
-//! The chaos run kills and restarts its processes ([`procs`]).
+//! The chaos run kills and restarts its processes ([`procs`]);
+//! `astro-stack run -- <command>` starts one, seeds accounts of every role
+//! and a little data ([`seed`]) and runs a black-box suite against it
+//! (schemathesis, Cypress).
 
 pub mod procs;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
