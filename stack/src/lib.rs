@@ -313,6 +313,22 @@ impl Stack {
         }
     }
 
+    /// The processes that ended without being stopped, each a line naming
+    /// it, its exit status and its log.
+    pub fn exited(&mut self) -> Vec<String> {
+        self.processes
+            .iter_mut()
+            .filter_map(|p| {
+                let status = p.exited()?;
+                Some(format!(
+                    "{} ended on its own ({status}); see {}",
+                    p.name,
+                    p.log().display()
+                ))
+            })
+            .collect()
+    }
+
     /// Kills every process still running (SIGKILL).
     pub async fn kill(&mut self) {
         for process in &mut self.processes {

@@ -75,7 +75,22 @@ async fn main() -> ExitCode {
         }
     };
     eprintln!("astro-stack: logs and data in {}", stack.dir.display());
-    let outcome = run(&mut stack, &command).await;
+    let mut outcome = run(&mut stack, &command).await;
+    // A process that ended under the command (a crash, an external signal)
+    // makes every later answer of the suite meaningless: fail the run,
+    // naming it, even if the command passed.
+    let died = stack.exited();
+    if !died.is_empty() {
+        for line in &died {
+            eprintln!("astro-stack: {line}");
+        }
+        if matches!(&outcome, Ok(status) if status.success()) {
+            outcome = Err(anyhow::anyhow!(
+                "{} process(es) of the stack ended during the run",
+                died.len()
+            ));
+        }
+    }
     stack.stop().await;
     if let Err(e) = stack.drop_data().await {
         eprintln!("astro-stack: could not drop the stack's database and streams: {e:#}");
