@@ -64,6 +64,9 @@ MAILDEV_VERSION="3.0.0"
 # is installed only when its SHA-256 is this one.
 CYPRESS_VERSION="14.5.4"
 CYPRESS_ZIP_SHA256="9461fc54dadc6b2d018c428522d520882d057ed826cda40ebc9272aaceece4bb"
+# Property-based API testing against each service's /openapi.json
+# (scripts/schemathesis.sh, docs/testing.md).
+SCHEMATHESIS_VERSION="4.32.5"
 
 # --- small utilities ----------------------------------------------------------
 log() { printf '==> %s\n' "$*" >&2; }
@@ -710,6 +713,43 @@ ensure_maildev() {
     fi
     wait_http "$MAILDEV_API_URL/api/healthz" 30 "maildev API" "$(service_pid maildev >/dev/null && echo maildev)"
     log "SMTP capture ready at $SMTP_URL (mail: $MAILDEV_API_URL)"
+}
+
+# --- schemathesis -------------------------------------------------------------
+SCHEMATHESIS_TOOLS_DIR="$RUN_DIR/tools/schemathesis-$SCHEMATHESIS_VERSION"
+
+# True if SCHEMATHESIS_TOOLS_DIR holds a finished install of the pinned
+# schemathesis whose `st` runs (a virtualenv breaks if its Python goes away).
+_schemathesis_install_ok() {
+    local dir=$SCHEMATHESIS_TOOLS_DIR
+    [[ -f $dir/.installed && -x $dir/bin/st ]] || return 1
+    "$dir/bin/python" -c 'import sys, importlib.metadata as m
+sys.exit(m.version("schemathesis") != sys.argv[1])' "$SCHEMATHESIS_VERSION" 2>/dev/null
+}
+
+# Install the pinned schemathesis (PyPI) into its own virtualenv, as
+# SecantusDB is (same reasons: its dependencies, PEP 668, a virtualenv built
+# in place and marked finished only at the end); idempotent. Prints the path
+# of its `st` command.
+ensure_schemathesis() {
+    if ! _schemathesis_install_ok; then
+        log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into the virtualenv $SCHEMATHESIS_TOOLS_DIR"
+        rm -rf "$SCHEMATHESIS_TOOLS_DIR"
+        mkdir -p "$(dirname "$SCHEMATHESIS_TOOLS_DIR")"
+        if ! python3 -m venv "$SCHEMATHESIS_TOOLS_DIR" >&2; then
+            rm -rf "$SCHEMATHESIS_TOOLS_DIR"
+            apt_install python3-venv
+            python3 -m venv "$SCHEMATHESIS_TOOLS_DIR" >&2 ||
+                die "python3 -m venv $SCHEMATHESIS_TOOLS_DIR failed"
+        fi
+        "$SCHEMATHESIS_TOOLS_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --no-input --root-user-action=ignore "schemathesis==$SCHEMATHESIS_VERSION" >&2 ||
+            die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
+        touch "$SCHEMATHESIS_TOOLS_DIR/.installed"
+        _schemathesis_install_ok ||
+            die "schemathesis $SCHEMATHESIS_VERSION in $SCHEMATHESIS_TOOLS_DIR does not run"
+    fi
+    printf '%s\n' "$SCHEMATHESIS_TOOLS_DIR/bin/st"
 }
 
 # --- Rust toolchain -----------------------------------------------------------

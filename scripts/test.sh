@@ -3,7 +3,8 @@
 # whole workspace's tests against a real PostgreSQL, NATS (JetStream), a
 # MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
 # (maildev), which are installed and started here if needed; then the short
-# chaos run (scripts/chaos.sh, docs/reliability.md).
+# chaos run (scripts/chaos.sh, docs/reliability.md) and schemathesis against
+# every service as every role (scripts/schemathesis.sh, docs/testing.md).
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -86,16 +87,33 @@ step "chaos run (short profile)"
 chaos_status=0
 CHAOS_PROFILE=short "$ROOT/scripts/chaos.sh" 2>&1 | tee -a "$test_log" || chaos_status=$?
 
+# Schemathesis against every service's OpenAPI document with the token of
+# every role (docs/testing.md), each (service, role) one check
+# ("schemathesis result: N passed, M failed") in the total below. It runs
+# even if the chaos run failed, so the total still comes last.
+step "schemathesis (every service × every role)"
+schemathesis_status=0
+"$ROOT/scripts/schemathesis.sh" 2>&1 | tee -a "$test_log" || schemathesis_status=$?
+
 current_step=""
+status=0
 if ((chaos_status != 0)); then
     # A run that could not even start still counts as one failed check.
     grep -q '^chaos result:' "$test_log" || echo 'chaos result: 0 passed, 1 failed' >>"$test_log"
     log "FAILED: chaos run (exit $chaos_status): the invariants marked FAILED above did not hold"
-else
+    status=$chaos_status
+fi
+if ((schemathesis_status != 0)); then
+    grep -q '^schemathesis result:' "$test_log" || echo 'schemathesis result: 0 passed, 1 failed' >>"$test_log"
+    log "FAILED: schemathesis (exit $schemathesis_status): the (service, role) runs marked FAILED above"
+    status=$schemathesis_status
+fi
+if ((status == 0)); then
     log "all checks passed"
 fi
 awk '/^test result:/ { p += $4; f += $6 }
      /^chaos result:/ { p += $3; f += $5 }
+     /^schemathesis result:/ { p += $3; f += $5 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
 trap 'rm -f "$test_log"' EXIT
-exit "$chaos_status"
+exit "$status"

@@ -4,14 +4,15 @@
 //! PostgreSQL database and NATS streams of the run's own on the shared
 //! servers — under booking and cancelling load ([`load`]) while a seeded
 //! schedule ([`schedule`]) SIGKILLs and restarts every service and stops
-//! MongoDB and SMTP for a while ([`procs`]). Then the load stops, the run
+//! MongoDB and SMTP for a while (the processes of a [`stack::Stack`]). Then the load stops, the run
 //! waits until the system has settled and checks every invariant
 //! ([`checks`]), prints a summary and fails naming what did not hold.
 
 pub mod checks;
 pub mod load;
-pub mod procs;
 pub mod schedule;
+
+pub use stack::procs;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ use uuid::Uuid;
 use checks::Check;
 use procs::{Supervised, START_TIMEOUT};
 use schedule::{Fault, Service, Step};
+use stack::{Names, Stack};
 
 /// How much chaos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,31 +108,8 @@ impl Settings {
     }
 }
 
-/// Names of the run's own PostgreSQL database and NATS streams.
-struct Names {
-    database: String,
-    events_stream: String,
-    events_prefix: String,
-    users_stream: String,
-    users_prefix: String,
-    dead_letters: String,
-}
-
-impl Names {
-    fn of(pid: u32) -> Self {
-        Self {
-            database: format!("astro_chaos_{pid}"),
-            events_stream: format!("CHAOS_{pid}_EVENTS"),
-            events_prefix: format!("chaos{pid}.events"),
-            users_stream: format!("CHAOS_{pid}_USERS"),
-            users_prefix: format!("chaos{pid}.users"),
-            dead_letters: format!("CHAOS_{pid}_DEAD_LETTERS"),
-        }
-    }
-}
-
 /// The processes, shared by the schedule and the watchdog.
-type Stack = Arc<tokio::sync::Mutex<Vec<Supervised>>>;
+type Processes = Arc<tokio::sync::Mutex<Vec<Supervised>>>;
 
 /// What happened to the processes during the run.
 #[derive(Debug, Default)]
@@ -145,11 +124,6 @@ struct Incidents {
 /// Runs the chaos and the checks; `Ok(false)` when an invariant failed.
 pub async fn run(settings: Settings) -> anyhow::Result<bool> {
     let began = Instant::now();
-    let pid = std::process::id();
-    let names = Names::of(pid);
-    let dir = std::env::temp_dir().join(format!("astro-chaos-{pid}"));
-    std::fs::create_dir_all(dir.join("mongo"))?;
-    std::fs::create_dir_all(dir.join("mail"))?;
     println!(
         "# chaos run — profile {:?}, {} s of load, {} round(s) of faults, {} clients, seed {}",
         settings.profile,
@@ -158,11 +132,29 @@ pub async fn run(settings: Settings) -> anyhow::Result<bool> {
         settings.clients,
         settings.seed
     );
-    println!("logs and data: {}", dir.display());
-    let server = testkit::base_database_url();
-    let nats_url = testkit::nats_url();
-    create_database(&server, &names.database).await?;
-    let result = chaos(&settings, &names, &dir, &server, &nats_url, began).await;
+    let mut stack = Stack::create(&stack::Options {
+        kind: "chaos".to_owned(),
+        bin_dir: settings.bin_dir.clone(),
+        secantusd: settings.secantusd.clone(),
+        // Shorter than the defaults, so that the run settles in seconds
+        // after a notifier kill or an SMTP outage (a claimed email is taken
+        // again after the lease, an unacknowledged event redelivered after
+        // the ack wait). A debug notifier sends about 4 emails/s at the
+        // default concurrency of 4 on this 2-core machine; the backlog of
+        // an SMTP outage must drain within the short profile.
+        env: [
+            ("NOTIFIER_LEASE_SECS", "10"),
+            ("NOTIFIER_ACK_WAIT_SECS", "10"),
+            ("NOTIFIER_BACKOFF_MAX_MS", "5000"),
+            ("NOTIFIER_SEND_CONCURRENCY", "16"),
+        ]
+        .iter()
+        .map(|(k, v)| (Service::Notifier, (*k).to_owned(), (*v).to_owned()))
+        .collect(),
+    })
+    .await?;
+    println!("logs and data: {}", stack.dir.display());
+    let result = chaos(&settings, &mut stack, began).await;
     // The verdict first: dropping the database waits for a checkpoint,
     // which can take a minute on a busy shared server.
     let passed = match result {
@@ -173,11 +165,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<bool> {
             false
         }
     };
-    cleanup(&server, &nats_url, &names).await?;
+    // What the run did not take down itself (it failed before it could).
+    stack.kill().await;
+    stack.drop_data().await?;
     if passed && !settings.keep {
-        let _ = std::fs::remove_dir_all(&dir);
+        stack.remove_dir();
     } else {
-        println!("kept {}", dir.display());
+        println!("kept {}", stack.dir.display());
     }
     println!("wall clock {:.0} s", began.elapsed().as_secs_f64());
     Ok(passed)
@@ -207,134 +201,26 @@ fn report(checks: &[Check]) -> bool {
 #[allow(clippy::too_many_lines)]
 async fn chaos(
     settings: &Settings,
-    names: &Names,
-    dir: &Path,
-    server: &str,
-    nats_url: &str,
+    stack: &mut Stack,
     began: Instant,
 ) -> anyhow::Result<Vec<Check>> {
-    let db_url = testkit::url_of_database(server, &names.database);
-    let free = testkit::process::free_port;
-    let (mongo_port, smtp_port, web_port) = (free()?, free()?, free()?);
-    let ports: HashMap<Service, u16> = Service::ALL
-        .iter()
-        .map(|&s| Ok((s, free()?)))
-        .collect::<anyhow::Result<_>>()?;
-    let base = |s: Service| format!("http://127.0.0.1:{}", ports[&s]);
-    let mongodb_uri = format!("mongodb://127.0.0.1:{mongo_port}/?replicaSet=secantus");
-    let (private_key, public_key) = platform::auth::generate_key_pair();
-
-    // MongoDB and SMTP of the run's own, which it can stop.
-    let config = dir.join("secantusd.toml");
-    std::fs::write(&config, "# the chaos run's SecantusDB; flags win\n")?;
-    let mut secantusd = std::process::Command::new(&settings.secantusd);
-    secantusd
-        .arg("--config")
-        .arg(&config)
-        .args(["--host", "127.0.0.1", "--port", &mongo_port.to_string()])
-        .arg("--storage-path")
-        .arg(dir.join("mongo"))
-        .args(["--cache-size", "128M"]);
-    let mongo = Supervised::new("mongodb", &secantusd, Vec::new(), dir, mongo_port, None);
-    let maildev = Supervised::new(
-        "maildev",
-        &testkit::process::maildev_command(smtp_port, web_port, Some(&dir.join("mail"))),
-        Vec::new(),
-        dir,
-        smtp_port,
-        None,
-    );
-
-    // The services, with the environment scripts/start.sh gives them.
-    let common = vec![
-        ("DATABASE_URL", db_url.clone()),
-        ("NATS_URL", nats_url.to_owned()),
-        ("MONGODB_URI", mongodb_uri.clone()),
-        ("EVENTS_STREAM", names.events_stream.clone()),
-        ("EVENTS_SUBJECT_PREFIX", names.events_prefix.clone()),
-        ("DEAD_LETTER_STREAM", names.dead_letters.clone()),
-        ("USERS_STREAM", names.users_stream.clone()),
-        ("USERS_SUBJECT_PREFIX", names.users_prefix.clone()),
-        ("RUST_LOG", "info".to_owned()),
-        ("LOG_FORMAT", "json".to_owned()),
-    ];
-    let ops_services = [
-        Service::CommandApi,
-        Service::Auth,
-        Service::Notifier,
-        Service::Projectors,
-    ]
-    .iter()
-    .map(|&s| format!("{}={}", s.name(), base(s)))
-    .collect::<Vec<_>>()
-    .join(",");
-    let mut processes = vec![mongo, maildev];
-    for service in Service::ALL {
-        let mut env: Vec<(String, String)> = common
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        let mut add = |k: &str, v: String| env.push((k.to_owned(), v));
-        let addr = format!("127.0.0.1:{}", ports[&service]);
-        let mut args: Vec<&str> = Vec::new();
-        match service {
-            Service::CommandApi => {
-                add("COMMAND_API_ADDR", addr);
-                add("AUTH_PUBLIC_KEY", public_key.clone());
-            }
-            Service::Projectors => {
-                add("PROJECTORS_ADDR", addr);
-                args = vec!["serve", "relay", "sales", "profiles", "finance"];
-            }
-            Service::QueryApi => {
-                add("QUERY_API_ADDR", addr);
-                add("AUTH_PUBLIC_KEY", public_key.clone());
-                add("OPS_SERVICES", ops_services.clone());
-                add(
-                    "OPS_STREAMS",
-                    format!("{},{}", names.events_stream, names.users_stream),
-                );
-            }
-            Service::Auth => {
-                add("AUTH_API_ADDR", addr);
-                add("AUTH_PRIVATE_KEY", private_key.clone());
-            }
-            Service::Notifier => {
-                add("NOTIFIER_ADDR", addr);
-                add("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"));
-                // Shorter than the defaults, so that the run settles in
-                // seconds after a notifier kill or an SMTP outage (a
-                // claimed email is taken again after the lease, an
-                // unacknowledged event redelivered after the ack wait).
-                add("NOTIFIER_LEASE_SECS", "10".to_owned());
-                add("NOTIFIER_ACK_WAIT_SECS", "10".to_owned());
-                add("NOTIFIER_BACKOFF_MAX_MS", "5000".to_owned());
-                // A debug notifier sends about 4 emails/s at the default 4
-                // on this 2-core machine; the backlog of an SMTP outage
-                // must drain within the short profile.
-                add("NOTIFIER_SEND_CONCURRENCY", "16".to_owned());
-            }
-        }
-        let mut command = std::process::Command::new(settings.bin_dir.join(service.name()));
-        command.args(&args);
-        processes.push(Supervised::new(
-            service.name(),
-            &command,
-            env,
-            dir,
-            ports[&service],
-            Some(base(service)),
-        ));
-    }
-    for process in &mut processes {
-        process.spawn()?;
-        process.wait_up(START_TIMEOUT).await?;
-    }
+    let names = &stack.names.clone();
+    let (db_url, nats_url) = (stack.db_url.clone(), stack.nats_url.clone());
+    let (mongodb_uri, private_key) = (stack.mongodb_uri.clone(), stack.private_key.clone());
+    let dir = &stack.dir.clone();
+    let endpoints = load::Endpoints {
+        command: stack.base(Service::CommandApi),
+        query: stack.base(Service::QueryApi),
+        auth: stack.base(Service::Auth),
+    };
+    stack.start().await?;
     println!(
         "started MongoDB, maildev and the five services in {:.1} s",
         began.elapsed().as_secs_f64()
     );
-    let stack: Stack = Arc::new(tokio::sync::Mutex::new(processes));
+    let processes: Processes = Arc::new(tokio::sync::Mutex::new(std::mem::take(
+        &mut stack.processes,
+    )));
 
     // The world: rockets and launches, and the clients' accounts.
     let http = reqwest::Client::builder()
@@ -349,12 +235,7 @@ async fn chaos(
         },
         Duration::from_secs(24 * 3600),
     );
-    let launches = schedule_launches(&http, &base(Service::CommandApi), &operations).await?;
-    let endpoints = load::Endpoints {
-        command: base(Service::CommandApi),
-        query: base(Service::QueryApi),
-        auth: base(Service::Auth),
-    };
+    let launches = schedule_launches(&http, &endpoints.command, &operations).await?;
     let tally: load::Shared = Arc::new(Mutex::new(load::Tally::default()));
     let accounts = load::register(&http, &endpoints, &tally, settings.clients).await?;
     let pool = PgPoolOptions::new()
@@ -402,8 +283,8 @@ async fn chaos(
             ))
         })
         .collect();
-    let watchdog = tokio::spawn(watch(stack.clone(), incidents.clone()));
-    carry_out(&steps, start, &stack, &incidents).await;
+    let watchdog = tokio::spawn(watch(processes.clone(), incidents.clone()));
+    carry_out(&steps, start, &processes, &incidents).await;
     for client in clients {
         client.await.context("a client panicked")?;
     }
@@ -411,7 +292,12 @@ async fn chaos(
     println!("load ended after {load_secs:.1} s; settling");
 
     // Everything up again, then settled.
-    let probes: Vec<_> = stack.lock().await.iter().map(Supervised::probe).collect();
+    let probes: Vec<_> = processes
+        .lock()
+        .await
+        .iter()
+        .map(Supervised::probe)
+        .collect();
     for (name, base, port) in probes {
         if let Err(e) = procs::wait_up(&name, base.as_deref(), port, START_TIMEOUT).await {
             lock(&incidents)
@@ -423,7 +309,7 @@ async fn chaos(
     let core = mongo.database(read_models::core_db::DATABASE);
     let sales = mongo.database(read_models::sales::DATABASE);
     let jetstream = async_nats::jetstream::new(
-        async_nats::connect(nats_url)
+        async_nats::connect(&nats_url)
             .await
             .context("connecting to NATS")?,
     );
@@ -596,7 +482,7 @@ async fn chaos(
     for done in &incidents.done {
         println!("  {done}");
     }
-    let restarts: Vec<String> = stack
+    let restarts: Vec<String> = processes
         .lock()
         .await
         .iter()
@@ -616,7 +502,7 @@ async fn chaos(
         tally.transport_errors.values().sum::<u64>(),
         emails.duplicates
     );
-    for process in stack.lock().await.iter_mut() {
+    for process in processes.lock().await.iter_mut() {
         process.kill().await;
     }
     Ok(results)
@@ -708,7 +594,7 @@ async fn verify_finance(settings: &Settings, db_url: &str, dir: &Path) -> Check 
 async fn carry_out(
     steps: &[Step],
     start: Instant,
-    stack: &Stack,
+    stack: &Processes,
     incidents: &Arc<Mutex<Incidents>>,
 ) {
     for step in steps {
@@ -760,7 +646,7 @@ async fn carry_out(
 
 /// Restarts a process that ended without the run taking it down, and
 /// records it: no fault should make a process exit.
-async fn watch(stack: Stack, incidents: Arc<Mutex<Incidents>>) {
+async fn watch(stack: Processes, incidents: Arc<Mutex<Incidents>>) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let mut processes = stack.lock().await;
@@ -827,38 +713,4 @@ async fn schedule_launches(
         }
     }
     Ok(launches)
-}
-
-async fn create_database(server: &str, name: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(server)
-        .await
-        .context("connecting to PostgreSQL (DATABASE_URL)")?;
-    sqlx::raw_sql(&format!(r#"CREATE DATABASE "{name}""#))
-        .execute(&mut admin)
-        .await?;
-    admin.close().await?;
-    Ok(())
-}
-
-/// Drops the run's database and deletes its streams.
-async fn cleanup(server: &str, nats_url: &str, names: &Names) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(server).await?;
-    sqlx::raw_sql(&format!(
-        r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
-        names.database
-    ))
-    .execute(&mut admin)
-    .await?;
-    admin.close().await?;
-    let jetstream = async_nats::jetstream::new(async_nats::connect(nats_url).await?);
-    for stream in [
-        &names.events_stream,
-        &names.users_stream,
-        &names.dead_letters,
-    ] {
-        let _ = jetstream.delete_stream(stream).await;
-    }
-    Ok(())
 }

@@ -8,42 +8,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-/// A process of the system the run kills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Service {
-    /// `command-api`.
-    CommandApi,
-    /// `projectors serve relay sales profiles finance`.
-    Projectors,
-    /// `query-api`.
-    QueryApi,
-    /// `notifier`.
-    Notifier,
-    /// `auth`.
-    Auth,
-}
-
-impl Service {
-    /// Every service, in start-up order (the command API migrates first).
-    pub const ALL: [Service; 5] = [
-        Self::CommandApi,
-        Self::Projectors,
-        Self::QueryApi,
-        Self::Auth,
-        Self::Notifier,
-    ];
-
-    /// The binary's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CommandApi => "command-api",
-            Self::Projectors => "projectors",
-            Self::QueryApi => "query-api",
-            Self::Notifier => "notifier",
-            Self::Auth => "auth",
-        }
-    }
-}
+pub use stack::Service;
 
 /// One thing that goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
-//! The processes of the run: the five services, a private SecantusDB and a
+//! The processes of a stack: the five services, a private SecantusDB and a
 //! private maildev, each a child process on ports of its own with its log
-//! in the run's directory, which the run kills, stops and restarts.
+//! in the stack's directory, which its user (the chaos run) may kill, stop
+//! and restart.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -74,7 +75,7 @@ impl Supervised {
             .with_context(|| format!("opening {}", self.log.display()))?;
         writeln!(
             file,
-            "=== chaos: start {} of {} at {}",
+            "=== start {} of {} at {}",
             self.starts + 1,
             self.name,
             chrono::Utc::now().to_rfc3339()
