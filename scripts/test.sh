@@ -4,7 +4,8 @@
 # MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
 # (maildev), which are installed and started here if needed; then the short
 # chaos run (scripts/chaos.sh, docs/reliability.md) and schemathesis against
-# every service as every role (scripts/schemathesis.sh, docs/testing.md).
+# every service as every role (scripts/schemathesis.sh, docs/testing.md)
+# and the Cypress black-box suite in tests/ (scripts/cypress.sh).
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -83,37 +84,38 @@ cargo test --workspace 2>&1 | tee "$test_log"
 # service is killed and MongoDB and SMTP go down, then its invariants, each
 # one check ("chaos result: N passed, M failed") in the total below. It
 # runs even if one fails, so the total still comes last.
-step "chaos run (short profile)"
-chaos_status=0
-CHAOS_PROFILE=short "$ROOT/scripts/chaos.sh" 2>&1 | tee -a "$test_log" || chaos_status=$?
-
-# Schemathesis against every service's OpenAPI document with the token of
-# every role (docs/testing.md), each (service, role) one check
-# ("schemathesis result: N passed, M failed") in the total below. It runs
-# even if the chaos run failed, so the total still comes last.
-step "schemathesis (every service × every role)"
-schemathesis_status=0
-"$ROOT/scripts/schemathesis.sh" 2>&1 | tee -a "$test_log" || schemathesis_status=$?
-
-current_step=""
+# The black-box checks after the cargo tests, each printing one
+# "<name> result: N passed, M failed" line that the total below adds up.
+# Each runs even if an earlier one failed, so the total still comes last;
+# a run that could not even start counts as one failed check.
 status=0
-if ((chaos_status != 0)); then
-    # A run that could not even start still counts as one failed check.
-    grep -q '^chaos result:' "$test_log" || echo 'chaos result: 0 passed, 1 failed' >>"$test_log"
-    log "FAILED: chaos run (exit $chaos_status): the invariants marked FAILED above did not hold"
-    status=$chaos_status
-fi
-if ((schemathesis_status != 0)); then
-    grep -q '^schemathesis result:' "$test_log" || echo 'schemathesis result: 0 passed, 1 failed' >>"$test_log"
-    log "FAILED: schemathesis (exit $schemathesis_status): the (service, role) runs marked FAILED above"
-    status=$schemathesis_status
-fi
+black_box() {
+    local name=$1 what=$2 rc=0
+    shift 2
+    step "$what"
+    "$@" 2>&1 | tee -a "$test_log" || rc=$?
+    current_step=""
+    if ((rc != 0)); then
+        grep -q "^$name result:" "$test_log" || echo "$name result: 0 passed, 1 failed" >>"$test_log"
+        log "FAILED: $what (exit $rc): the checks marked FAILED above"
+        status=$rc
+    fi
+}
+
+# The chaos run (docs/reliability.md): load while every service is killed
+# and MongoDB and SMTP go down, then its invariants, each one check.
+black_box chaos "chaos run (short profile)" env CHAOS_PROFILE=short "$ROOT/scripts/chaos.sh"
+# Schemathesis against every service's OpenAPI document with the token of
+# every role (docs/testing.md), each (service, role) one check.
+black_box schemathesis "schemathesis (every service × every role)" "$ROOT/scripts/schemathesis.sh"
+# The Cypress black-box suite (tests/, docs/testing.md), each test one check.
+black_box cypress "cypress (tests/)" "$ROOT/scripts/cypress.sh"
+
 if ((status == 0)); then
     log "all checks passed"
 fi
 awk '/^test result:/ { p += $4; f += $6 }
-     /^chaos result:/ { p += $3; f += $5 }
-     /^schemathesis result:/ { p += $3; f += $5 }
+     /^(chaos|schemathesis|cypress|fuzz) result:/ { p += $3; f += $5 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
 trap 'rm -f "$test_log"' EXIT
 exit "$status"
