@@ -1,7 +1,27 @@
-//! What every service's OpenAPI document shares.
+//! What every service's OpenAPI document shares: the bearer security
+//! scheme, the `Problem` schema, one reusable response per error status
+//! (referenced by `$ref`, so a route lists its statuses without repeating
+//! their text), and the document of the worker processes' probe server.
+//!
+//! A route declares its errors by type:
+//!
+//! ```ignore
+//! #[utoipa::path(post, path = "/v1/rockets", responses(
+//!     (status = 201, body = Reply),
+//!     (status = 400, response = Malformed), (status = 401, response = Unauthorized),
+//! ))]
+//! ```
+//!
+//! and the document registers them once with `modifiers(&ProblemResponses)`.
 
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::Modify;
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
+
+use crate::problem::{FieldError, Problem, PROBLEM_JSON};
 
 /// Declares the `bearer` security scheme (biscuit tokens in
 /// `Authorization: Bearer …`) that endpoints name with
@@ -15,5 +35,201 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Registers the `Problem` and `FieldError` schemas and every problem
+/// response of this module under `components`. Use as
+/// `modifiers(&ProblemResponses)`.
+pub struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .insert(Problem::name().into_owned(), Problem::schema());
+        components
+            .schemas
+            .insert(FieldError::name().into_owned(), FieldError::schema());
+        for (name, response) in all_responses() {
+            components.responses.insert(name.to_owned(), response);
+        }
+    }
+}
+
+/// A problem+json response whose body is `schema`.
+fn problem_response(description: &str, schema: RefOr<utoipa::openapi::Schema>) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, Content::new(Some(schema)))
+        .build()
+}
+
+fn problem_ref() -> RefOr<utoipa::openapi::Schema> {
+    Ref::from_schema_name(Problem::name()).into()
+}
+
+/// A problem response that also tells when to retry.
+fn retry_after(response: Response, what: &str) -> Response {
+    let mut response = response;
+    response.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0)),
+            )
+            .description(Some(what))
+            .build(),
+    );
+    response
+}
+
+macro_rules! problem_responses {
+    ($( $(#[$doc:meta])* $name:ident => $build:expr; )*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    (stringify!($name), RefOr::T($build))
+                }
+            }
+        )*
+
+        /// Every problem response, by component name.
+        fn all_responses() -> Vec<(&'static str, RefOr<Response>)> {
+            vec![$( <$name as ToResponse>::response() ),*]
+        }
+    };
+}
+
+problem_responses! {
+    /// 400: the body is not JSON, or not readable.
+    Malformed => problem_response("Malformed request: the body is not valid JSON", problem_ref());
+    /// 401: no token, or one that is invalid, expired or revoked.
+    Unauthorized => problem_response("No token, or an invalid, expired or revoked one", problem_ref());
+    /// 403: a valid token of a role this operation does not serve.
+    Forbidden => problem_response("The caller's role may not do this", problem_ref());
+    /// 404: no such resource (a malformed id in the path included).
+    NotFound => problem_response("No such resource", problem_ref());
+    /// 409: a business rule refuses the request in the current state.
+    Conflict => problem_response("Refused by a business rule in the current state", problem_ref());
+    /// 413: the body is larger than the service accepts.
+    PayloadTooLarge => problem_response("The body is larger than the service accepts", problem_ref());
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType => problem_response("The body is not application/json", problem_ref());
+    /// 422: readable, but some fields are invalid; `errors` names each.
+    Invalid => problem_response("Invalid fields, each named in `errors`", validation_schema());
+    /// 429: throttled; `Retry-After` says when to try again.
+    TooManyRequests => retry_after(
+        problem_response("Too many attempts; retry after Retry-After seconds", problem_ref()),
+        "Seconds to wait before trying again",
+    );
+    /// 503: a dependency does not answer; `Retry-After` says when to retry.
+    Unavailable => retry_after(
+        problem_response("A dependency does not answer; retry after Retry-After seconds", problem_ref()),
+        "Seconds to wait before retrying",
+    );
+}
+
+/// A 422 body: a problem whose `errors` lists at least one field.
+fn validation_schema() -> RefOr<utoipa::openapi::Schema> {
+    AllOfBuilder::new()
+        .item(problem_ref())
+        .item(
+            ObjectBuilder::new().required("errors").property(
+                "errors",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(FieldError::name()))
+                    .min_items(Some(1)),
+            ),
+        )
+        .into()
+}
+
+/// The document of a worker process's probe server (notifier, projectors):
+/// `/health`, `/ready`, `/metrics` and `/openapi.json`, titled `title`.
+pub fn probe_document(title: &str) -> utoipa::openapi::OpenApi {
+    let mut document = ProbeDoc::openapi();
+    document.info.title = title.to_owned();
+    document
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(description = "The probe server of a worker process."),
+    paths(
+        crate::http::health,
+        crate::http::probe_ready,
+        crate::http::metrics,
+        crate::http::probe_openapi
+    )
+)]
+struct ProbeDoc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(OpenApi)]
+    #[openapi(paths(example), modifiers(&ProblemResponses))]
+    struct Example;
+
+    /// A documented example route.
+    #[utoipa::path(post, path = "/example", responses(
+        (status = 204), (status = 422, response = Invalid), (status = 429, response = TooManyRequests)))]
+    #[allow(dead_code)]
+    fn example() {}
+
+    #[test]
+    fn a_route_refers_to_the_shared_problem_responses() {
+        let document = serde_json::to_value(Example::openapi()).unwrap();
+        let responses = &document["paths"]["/example"]["post"]["responses"];
+        assert_eq!(responses["422"]["$ref"], "#/components/responses/Invalid");
+        let components = &document["components"];
+        let invalid = &components["responses"]["Invalid"]["content"][PROBLEM_JSON]["schema"];
+        assert_eq!(invalid["allOf"][0]["$ref"], "#/components/schemas/Problem");
+        assert_eq!(invalid["allOf"][1]["required"][0], "errors");
+        assert!(components["responses"]["TooManyRequests"]["headers"]["Retry-After"].is_object());
+        let problem = &components["schemas"]["Problem"];
+        assert!(problem["properties"]["type"].is_object());
+        assert!(problem["properties"].get("retry_after").is_none());
+        assert!(components["schemas"]["FieldError"]["properties"]["field"].is_object());
+    }
+
+    #[test]
+    fn every_problem_response_is_registered() {
+        let document = serde_json::to_value(Example::openapi()).unwrap();
+        for name in [
+            "Malformed",
+            "Unauthorized",
+            "Forbidden",
+            "NotFound",
+            "Conflict",
+            "PayloadTooLarge",
+            "UnsupportedMediaType",
+            "Invalid",
+            "TooManyRequests",
+            "Unavailable",
+        ] {
+            let response = &document["components"]["responses"][name];
+            assert!(
+                response["content"][PROBLEM_JSON].is_object(),
+                "{name}: {response}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_probe_document_describes_the_four_probe_paths() {
+        let document = serde_json::to_value(probe_document("Notifier")).unwrap();
+        assert_eq!(document["info"]["title"], "Notifier");
+        for path in ["/health", "/ready", "/metrics", "/openapi.json"] {
+            assert!(document["paths"][path]["get"].is_object(), "{path}");
+        }
     }
 }
