@@ -151,6 +151,189 @@ fn validation_schema() -> RefOr<utoipa::openapi::Schema> {
         .into()
 }
 
+/// The control characters (Unicode Cc) as a regex class body.
+const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+/// The whitespace Rust's `str::trim` removes, less the control characters.
+const SPACE: &str = r"\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// The pattern of `domain::text::required(value, max)`: no control
+/// character anywhere, and once trimmed, 1 to `max` characters. (A
+/// `maxLength` would count the untrimmed value, which the API accepts.)
+pub fn required_text_pattern(max: usize) -> String {
+    let visible = format!("[^{CONTROL}{SPACE}]");
+    let inner = match max {
+        0 | 1 => String::new(),
+        max => format!("([^{CONTROL}]{{0,{}}}{visible})?", max - 2),
+    };
+    format!("^[{SPACE}]*{visible}{inner}[{SPACE}]*$")
+}
+
+/// The pattern of `domain::text::optional(value, max)`: blank, or as
+/// [`required_text_pattern`].
+pub fn optional_text_pattern(max: usize) -> String {
+    let required = required_text_pattern(max);
+    let body = &required[1..required.len() - 1];
+    format!("^(({body})|[{SPACE}]*)$")
+}
+
+/// The pattern of `domain::text::no_control`.
+pub fn no_control_pattern() -> String {
+    format!("^[^{CONTROL}]*$")
+}
+
+fn string(pattern: String, description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+}
+
+/// A required text field (for `schema_with`): not blank, at most `MAX`
+/// characters once trimmed, no control characters.
+pub fn required_text<const MAX: usize>() -> utoipa::openapi::Object {
+    string(
+        required_text_pattern(MAX),
+        &format!("Not blank; at most {MAX} characters once trimmed; no control characters."),
+    )
+    .build()
+}
+
+/// An optional text field (for `schema_with`): blank, or as
+/// [`required_text`].
+pub fn optional_text<const MAX: usize>() -> utoipa::openapi::Object {
+    string(
+        optional_text_pattern(MAX),
+        &format!(
+            "Blank for none; else at most {MAX} characters once trimmed; no control characters."
+        ),
+    )
+    .build()
+}
+
+/// Text without control characters (for `schema_with`), of any length
+/// the body limit allows: what the service checks further is in the
+/// operation's description.
+pub fn no_control_text() -> utoipa::openapi::Object {
+    string(no_control_pattern(), "No control characters.").build()
+}
+
+/// A user's profile, tagged by `kind`, one of `kinds` (`traveler`,
+/// `agency`, `employee`). The limits are those of `domain::profile`
+/// (names and lines at most 200 characters); ages, emails and phone
+/// numbers are checked further by the service (422).
+pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::schema::OneOf {
+    let kind = |name: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([name]))
+    };
+    let text = || {
+        string(
+            required_text_pattern(200),
+            "Not blank; at most 200 characters once trimmed; no control characters.",
+        )
+    };
+    // The profile types accept unknown fields (they are ignored), so the
+    // objects stay open.
+    let closed = |builder: ObjectBuilder| builder;
+    let mut one_of = utoipa::openapi::schema::OneOfBuilder::new();
+    for &name in kinds {
+        let variant = match name {
+            "traveler" => closed(
+                ObjectBuilder::new()
+                    .property("kind", kind(name))
+                    .property("full_name", text())
+                    .property(
+                        "birth_date",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                                utoipa::openapi::KnownFormat::Date,
+                            )))
+                            .description(Some("YYYY-MM-DD; 18 to 120 years ago.")),
+                    )
+                    .required("kind")
+                    .required("full_name")
+                    .required("birth_date"),
+            ),
+            "agency" => closed(
+                ObjectBuilder::new()
+                    .property("kind", kind(name))
+                    .property("legal_name", text())
+                    .property(
+                        "tax_id",
+                        string(
+                            format!(r"^[{SPACE}]*[A-Za-z0-9./-][A-Za-z0-9 ./-]{{2,30}}[A-Za-z0-9./-][{SPACE}]*$"),
+                            "4 to 32 letters, digits, spaces, dots, dashes or slashes once trimmed.",
+                        ),
+                    )
+                    .property(
+                        "address",
+                        closed(
+                            ObjectBuilder::new()
+                                .property("line1", text())
+                                .property(
+                                    "line2",
+                                    string(optional_text_pattern(200), "Optional; at most 200 characters once trimmed."),
+                                )
+                                .property("city", text())
+                                .property(
+                                    "postal_code",
+                                    string(
+                                        required_text_pattern(16),
+                                        "1 to 16 characters once trimmed.",
+                                    ),
+                                )
+                                .property(
+                                    "country",
+                                    string("^[A-Z]{2}$".into(), "ISO 3166-1 alpha-2, in capitals."),
+                                )
+                                .required("line1")
+                                .required("city")
+                                .required("postal_code")
+                                .required("country"),
+                        ),
+                    )
+                    .property(
+                        "contact",
+                        closed(
+                            ObjectBuilder::new()
+                                .property("name", text())
+                                .property(
+                                    "email",
+                                    string(no_control_pattern(), "An email address (checked by the service)."),
+                                )
+                                .property(
+                                    "phone",
+                                    string(
+                                        r"^[+ ().-]*([0-9][+ ().-]*){6,15}$".into(),
+                                        "6 to 15 digits, with +, spaces, dashes, dots or parentheses.",
+                                    ),
+                                )
+                                .required("name")
+                                .required("email")
+                                .required("phone"),
+                        ),
+                    )
+                    .required("kind")
+                    .required("legal_name")
+                    .required("tax_id")
+                    .required("address")
+                    .required("contact"),
+            ),
+            _ => closed(
+                ObjectBuilder::new()
+                    .property("kind", kind(name))
+                    .property("full_name", text())
+                    .required("kind")
+                    .required("full_name"),
+            ),
+        };
+        one_of = one_of.item(variant);
+    }
+    one_of.build()
+}
+
 /// The document of a worker process's probe server (notifier, projectors):
 /// `/health`, `/ready`, `/metrics` and `/openapi.json`, titled `title`.
 pub fn probe_document(title: &str) -> utoipa::openapi::OpenApi {
@@ -220,6 +403,84 @@ mod tests {
             assert!(
                 response["content"][PROBLEM_JSON].is_object(),
                 "{name}: {response}"
+            );
+        }
+    }
+
+    /// The pattern in the syntax of the `regex` crate (`\x{…}` escapes).
+    fn regex(pattern: &str) -> regex::Regex {
+        let mut translated = String::new();
+        let mut rest = pattern;
+        while let Some(at) = rest.find(r"\u") {
+            translated.push_str(&rest[..at]);
+            translated.push_str(&format!(r"\x{{{}}}", &rest[at + 2..at + 6]));
+            rest = &rest[at + 6..];
+        }
+        translated.push_str(rest);
+        regex::Regex::new(&format!(r"\A(?:{translated})\z")).unwrap()
+    }
+
+    fn samples() -> Vec<String> {
+        let mut samples: Vec<String> = [
+            "",
+            " ",
+            "a",
+            " a ",
+            "ab",
+            "a b",
+            "abc",
+            "abcd",
+            " abcd ",
+            "\u{3000}abc\u{3000}",
+            "a\u{0}",
+            "a\nb",
+            "\u{85}",
+            "\u{7f}",
+            "\u{feff}",
+            "\u{feff}abc",
+            "\u{2028}",
+            "a\u{a0}b",
+            "éèê",
+            "\u{1F680}\u{1F680}",
+            "\t",
+            "abcd\n",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for c in ['x', ' ', '\u{3012}'] {
+            for n in 1..=6 {
+                samples.push(c.to_string().repeat(n));
+                samples.push(format!(" {} ", c.to_string().repeat(n)));
+            }
+        }
+        samples
+    }
+
+    #[test]
+    fn the_text_patterns_accept_exactly_what_domain_text_accepts() {
+        for max in [1, 2, 4] {
+            let required = regex(&required_text_pattern(max));
+            let optional = regex(&optional_text_pattern(max));
+            for value in samples() {
+                assert_eq!(
+                    required.is_match(&value),
+                    domain::text::required(&value, max).is_ok(),
+                    "required({value:?}, {max})"
+                );
+                assert_eq!(
+                    optional.is_match(&value),
+                    domain::text::optional(&value, max).is_ok(),
+                    "optional({value:?}, {max})"
+                );
+            }
+        }
+        let no_control = regex(&no_control_pattern());
+        for value in samples() {
+            assert_eq!(
+                no_control.is_match(&value),
+                domain::text::no_control(&value).is_ok(),
+                "{value:?}"
             );
         }
     }
