@@ -147,33 +147,105 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim().to_ascii_lowercase();
-                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-            });
-        let body = web::Bytes::from_request(req, payload);
+        let is_json = is_json(req);
+        let body = read_body(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(
-                    Problem::new(415, "unsupported-media-type", "Unsupported media type")
-                        .with_detail("send the body as application/json"),
-                );
+                return Err(unsupported_media_type());
             }
-            let raw =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => Problem::new(413, "payload-too-large", "Payload too large")
-                            .with_detail("the body is larger than this endpoint accepts"),
-                        _ => Problem::malformed("the body could not be read"),
-                    })?;
+            let raw = body.await?;
             let value = parse_json(&raw)?;
             Ok(JsonBody { value, raw })
         })
+    }
+}
+
+/// A JSON request body that may be left out: an empty (or all-whitespace)
+/// body is `None`, whatever its media type; any other body is read as
+/// [`JsonBody`] reads it (400, 413, 415, 422).
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            let raw = body.await?;
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJsonBody(None));
+            }
+            if !is_json {
+                return Err(unsupported_media_type());
+            }
+            Ok(OptionalJsonBody(Some(parse_json(&raw)?)))
+        })
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or
+/// `application/*+json`).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::new(415, "unsupported-media-type", "Unsupported media type")
+        .with_detail("send the body as application/json")
+}
+
+/// The body's bytes, with 413 as a problem when it is over the limit.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl std::future::Future<Output = Result<web::Bytes, Problem>> {
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        body.await
+            .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => Problem::new(413, "payload-too-large", "Payload too large")
+                    .with_detail("the body is larger than this endpoint accepts"),
+                _ => Problem::malformed("the body could not be read"),
+            })
+    }
+}
+
+/// `deserialize_with` for an integer field: JSON Schema's `integer` (what
+/// the document says) includes `10.0`, which serde refuses for Rust
+/// integers; a whole number written with a fraction is accepted here, any
+/// other number refused as not an integer, and the range is `T`'s.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::de::{Deserialize, Error};
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let out_of_range = || D::Error::custom(format!("{number} is out of range"));
+    if let Some(value) = number.as_u64() {
+        return T::try_from(value).map_err(|_| out_of_range());
+    }
+    if let Some(value) = number.as_i64() {
+        return T::try_from(value).map_err(|_| out_of_range());
+    }
+    match number.as_f64() {
+        // Beyond 2^53 a float is not exact: not the integer the client meant.
+        Some(value) if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 =>
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            T::try_from(value as i64).map_err(|_| out_of_range())
+        }
+        _ => Err(D::Error::custom(format!("{number} is not an integer"))),
     }
 }
 
@@ -399,6 +471,30 @@ mod tests {
         let problem = parse_json::<Booking>(br#"{"passengers":[{"name":"A"}]}"#).unwrap_err();
         assert_eq!(problem.status, 422);
         assert_eq!(problem.errors[0].field, "passengers[0].birth_date");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Seats {
+        #[serde(deserialize_with = "whole_number")]
+        seats: u32,
+    }
+
+    #[test]
+    fn an_integer_field_takes_whole_numbers_however_written() {
+        let seats = |json: &str| parse_json::<Seats>(json.as_bytes()).map(|s| s.seats);
+        assert_eq!(seats(r#"{"seats": 12}"#).unwrap(), 12);
+        assert_eq!(seats(r#"{"seats": 12.0}"#).unwrap(), 12);
+        assert_eq!(seats(r#"{"seats": 1.2e1}"#).unwrap(), 12);
+        for refused in [
+            r#"{"seats": 12.5}"#,
+            r#"{"seats": -1}"#,
+            r#"{"seats": 5e9}"#,
+            r#"{"seats": "12"}"#,
+        ] {
+            let problem = seats(refused).unwrap_err();
+            assert_eq!(problem.status, 422, "{refused}");
+            assert_eq!(problem.errors[0].field, "seats", "{refused}");
+        }
     }
 
     #[test]

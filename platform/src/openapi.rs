@@ -181,6 +181,16 @@ pub fn no_control_pattern() -> String {
     format!("^[^{CONTROL}]*$")
 }
 
+/// What `domain::profile::normalize_email` accepts, in ASCII (the service
+/// also takes letters of other scripts in domain labels, which a JSON
+/// Schema pattern cannot name portably): trimmed, a local part of 1 to 64
+/// characters, then dot-separated labels of letters, digits and inner
+/// dashes, at least two. The 254-character limit is the service's.
+pub fn email_pattern() -> String {
+    let label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    format!("^[{SPACE}]*[!-?A-~]{{1,64}}@({label}[.])+{label}[{SPACE}]*$")
+}
+
 fn string(pattern: String, description: &str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
@@ -217,11 +227,21 @@ pub fn no_control_text() -> utoipa::openapi::Object {
     string(no_control_pattern(), "No control characters.").build()
 }
 
+/// A string of a closed set (for `schema_with`, through a function of the
+/// service naming the set).
+pub fn string_enum(values: &[&str], description: &str) -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+        .build()
+}
+
 /// A user's profile, tagged by `kind`, one of `kinds` (`traveler`,
 /// `agency`, `employee`). The limits are those of `domain::profile`
 /// (names and lines at most 200 characters); ages, emails and phone
 /// numbers are checked further by the service (422).
-pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::schema::OneOf {
+pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::Schema {
     let kind = |name: &str| {
         ObjectBuilder::new()
             .schema_type(Type::String)
@@ -301,7 +321,7 @@ pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::schema::OneOf {
                                 .property("name", text())
                                 .property(
                                     "email",
-                                    string(no_control_pattern(), "An email address (checked by the service)."),
+                                    string(email_pattern(), "An email address, like name@example.com."),
                                 )
                                 .property(
                                     "phone",
@@ -331,7 +351,7 @@ pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::schema::OneOf {
         };
         one_of = one_of.item(variant);
     }
-    one_of.build()
+    utoipa::openapi::Schema::OneOf(one_of.build())
 }
 
 /// The document of a worker process's probe server (notifier, projectors):
@@ -483,6 +503,35 @@ mod tests {
                 "{value:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_email_pattern_accepts_only_what_the_service_accepts() {
+        let email = regex(&email_pattern());
+        for value in [
+            "ada@example.org",
+            " Ada.Lovelace+x@Sub.Example.COM ",
+            "a@b.co",
+            "ada@example",
+            "@example.org",
+            "ada@.org",
+            "ada@exa mple.org",
+            "ada@-x.org",
+            "ada@x-.org",
+            "ada@@x.org",
+            "",
+            &format!("{}@x.org", "a".repeat(65)),
+            &format!("{}@x.org", "a".repeat(64)),
+        ] {
+            if email.is_match(value) {
+                assert!(
+                    domain::profile::normalize_email(value).is_ok(),
+                    "{value:?} matches but is refused"
+                );
+            }
+        }
+        assert!(email.is_match("ada@example.org"));
+        assert!(!email.is_match("ada@example"));
     }
 
     #[test]
