@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use actix_web::HttpResponse;
-use platform::openapi::BearerAuth;
+use platform::openapi::{BearerAuth, ProblemResponses};
 use utoipa::OpenApi;
 
 use crate::routes;
@@ -11,7 +11,10 @@ use crate::routes;
 #[openapi(
     info(title = "Astro Bookings auth API", description = "Accounts and sessions: registration of travelers and agencies, employees created by IT, login with argon2id-checked passwords, short-lived biscuit access tokens with rotating refresh tokens, and logout that revokes a token at every service. Errors are RFC 9457 problem+json."),
     paths(
+        platform::http::health,
         routes::ready,
+        platform::http::metrics,
+        serve,
         routes::accounts::register,
         routes::accounts::create_employee,
         routes::accounts::me,
@@ -20,11 +23,13 @@ use crate::routes;
         routes::session::logout,
         routes::tokens::public_key,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemResponses)
 )]
 pub struct ApiDoc;
 
 /// `GET /openapi.json`.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document", body = Object)))]
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

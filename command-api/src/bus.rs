@@ -255,8 +255,14 @@ async fn claim_key(
     .fetch_one(&mut **tx)
     .await?;
     if hash != key.request_hash {
-        let problem = Problem::new(422, "idempotency-key-reused", "Idempotency key reused")
+        // A 422 names its field (the documented 422 body): here the header.
+        let mut problem = Problem::new(422, "idempotency-key-reused", "Idempotency key reused")
             .with_detail("this Idempotency-Key was already used for a different request");
+        problem.errors = vec![platform::FieldError::new(
+            "Idempotency-Key",
+            "reused",
+            "was already used for a different request",
+        )];
         return Ok(Some(Reply::problem(&problem)));
     }
     Ok(Some(Reply {

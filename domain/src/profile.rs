@@ -131,7 +131,7 @@ fn validate_address(address: &PostalAddress, out: &mut Vec<FieldProblem>) {
     let postal = address.postal_code.trim();
     if let Err(error) = crate::text::no_control(&address.postal_code) {
         out.push(("profile.address.postal_code".into(), error.to_string()));
-    } else if postal.is_empty() || postal.len() > 16 {
+    } else if postal.is_empty() || postal.chars().count() > 16 {
         out.push((
             "profile.address.postal_code".into(),
             "must be 1 to 16 characters".into(),
@@ -450,6 +450,21 @@ mod tests {
                 "profile.contact.email",
                 "profile.contact.phone",
             ]
+        );
+    }
+
+    #[test]
+    fn a_postal_code_is_measured_in_characters_not_bytes() {
+        // As the API documents it (16 characters): 16 three-byte
+        // characters are 48 bytes.
+        let mut multibyte = agency();
+        multibyte.address.postal_code = "\u{3012}".repeat(16);
+        let today = day(2026, 11, 25);
+        assert!(validate_profile(&Profile::Agency(multibyte.clone()), today).is_empty());
+        multibyte.address.postal_code.push('1');
+        assert_eq!(
+            fields(&validate_profile(&Profile::Agency(multibyte), today)),
+            ["profile.address.postal_code"]
         );
     }
 

@@ -142,6 +142,7 @@ impl Application {
             },
             ready,
             metrics,
+            platform::openapi::probe_document("Astro Bookings notifier"),
             settings.shutdown_timeout_secs,
         )?;
         let stop = Stopper::default();

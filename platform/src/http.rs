@@ -7,11 +7,16 @@ use std::future::{ready, Ready};
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header::ALLOW;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{
+    web, FromRequest, Handler, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError,
+};
 use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
@@ -173,33 +178,105 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim().to_ascii_lowercase();
-                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-            });
-        let body = web::Bytes::from_request(req, payload);
+        let is_json = is_json(req);
+        let body = read_body(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(
-                    Problem::new(415, "unsupported-media-type", "Unsupported media type")
-                        .with_detail("send the body as application/json"),
-                );
+                return Err(unsupported_media_type());
             }
-            let raw =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => Problem::new(413, "payload-too-large", "Payload too large")
-                            .with_detail("the body is larger than this endpoint accepts"),
-                        _ => Problem::malformed("the body could not be read"),
-                    })?;
+            let raw = body.await?;
             let value = parse_json(&raw)?;
             Ok(JsonBody { value, raw })
         })
+    }
+}
+
+/// A JSON request body that may be left out: an empty (or all-whitespace)
+/// body is `None`, whatever its media type; any other body is read as
+/// [`JsonBody`] reads it (400, 413, 415, 422).
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            let raw = body.await?;
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJsonBody(None));
+            }
+            if !is_json {
+                return Err(unsupported_media_type());
+            }
+            Ok(OptionalJsonBody(Some(parse_json(&raw)?)))
+        })
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or
+/// `application/*+json`).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::new(415, "unsupported-media-type", "Unsupported media type")
+        .with_detail("send the body as application/json")
+}
+
+/// The body's bytes, with 413 as a problem when it is over the limit.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl std::future::Future<Output = Result<web::Bytes, Problem>> {
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        body.await
+            .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => Problem::new(413, "payload-too-large", "Payload too large")
+                    .with_detail("the body is larger than this endpoint accepts"),
+                _ => Problem::malformed("the body could not be read"),
+            })
+    }
+}
+
+/// `deserialize_with` for an integer field: JSON Schema's `integer` (what
+/// the document says) includes `10.0`, which serde refuses for Rust
+/// integers; a whole number written with a fraction is accepted here, any
+/// other number refused as not an integer, and the range is `T`'s.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::de::{Deserialize, Error};
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let out_of_range = || D::Error::custom(format!("{number} is out of range"));
+    if let Some(value) = number.as_u64() {
+        return T::try_from(value).map_err(|_| out_of_range());
+    }
+    if let Some(value) = number.as_i64() {
+        return T::try_from(value).map_err(|_| out_of_range());
+    }
+    match number.as_f64() {
+        // Beyond 2^53 a float is not exact: not the integer the client meant.
+        Some(value) if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 =>
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            T::try_from(value as i64).map_err(|_| out_of_range())
+        }
+        _ => Err(D::Error::custom(format!("{number} is not an integer"))),
     }
 }
 
@@ -273,12 +350,116 @@ pub async fn not_found() -> Problem {
     Problem::not_found("not-found", "no such resource")
 }
 
+/// One path of an API and the methods it serves. Any other method answers
+/// 405 with an `Allow` header listing them and a problem body (without it,
+/// actix falls through to the app's default service: a 404 that tells a
+/// client the path does not exist). Register with `.service(...)`.
+pub struct Endpoint {
+    resource: actix_web::Resource,
+    allow: Vec<Method>,
+}
+
+/// The [`Endpoint`] at `path`; add its methods with [`Endpoint::route`] or
+/// the `get`/`post`/`put`/`delete` shorthands.
+pub fn endpoint(path: &str) -> Endpoint {
+    Endpoint {
+        resource: web::resource(path),
+        allow: Vec::new(),
+    }
+}
+
+impl Endpoint {
+    /// Serves `method` with `handler`.
+    pub fn route<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.allow.push(method.clone());
+        self.resource = self.resource.route(web::method(method).to(handler));
+        self
+    }
+
+    /// Serves `GET` with `handler`.
+    pub fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(Method::GET, handler)
+    }
+
+    /// Serves `POST` with `handler`.
+    pub fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(Method::POST, handler)
+    }
+
+    /// Serves `PUT` with `handler`.
+    pub fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(Method::PUT, handler)
+    }
+
+    /// Serves `DELETE` with `handler`.
+    pub fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(Method::DELETE, handler)
+    }
+}
+
+impl HttpServiceFactory for Endpoint {
+    fn register(self, config: &mut AppService) {
+        let allow = self
+            .allow
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.resource
+            .default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { method_not_allowed(&allow) }
+            }))
+            .register(config);
+    }
+}
+
+/// 405 with `Allow: allow` and a problem body.
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response = Problem::method_not_allowed(allow).error_response();
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
 /// `GET /health`: the process is alive.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = Object,
+        example = json!({"status": "ok"}))))]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition",
+        content_type = "text/plain", body = String)))]
 pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -321,6 +502,30 @@ mod tests {
         let problem = parse_json::<Booking>(br#"{"passengers":[{"name":"A"}]}"#).unwrap_err();
         assert_eq!(problem.status, 422);
         assert_eq!(problem.errors[0].field, "passengers[0].birth_date");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Seats {
+        #[serde(deserialize_with = "whole_number")]
+        seats: u32,
+    }
+
+    #[test]
+    fn an_integer_field_takes_whole_numbers_however_written() {
+        let seats = |json: &str| parse_json::<Seats>(json.as_bytes()).map(|s| s.seats);
+        assert_eq!(seats(r#"{"seats": 12}"#).unwrap(), 12);
+        assert_eq!(seats(r#"{"seats": 12.0}"#).unwrap(), 12);
+        assert_eq!(seats(r#"{"seats": 1.2e1}"#).unwrap(), 12);
+        for refused in [
+            r#"{"seats": 12.5}"#,
+            r#"{"seats": -1}"#,
+            r#"{"seats": 5e9}"#,
+            r#"{"seats": "12"}"#,
+        ] {
+            let problem = seats(refused).unwrap_err();
+            assert_eq!(problem.status, 422, "{refused}");
+            assert_eq!(problem.errors[0].field, "seats", "{refused}");
+        }
     }
 
     #[test]
@@ -381,6 +586,48 @@ mod tests {
         assert_eq!(target.len(), MAX_URI_BYTES);
         let (status, _, body) = answer(&target).await;
         assert_eq!(status, 200, "{body}");
+    }
+
+    async fn served(method: Method, path: &str) -> actix_web::dev::ServiceResponse {
+        let app = actix_web::test::init_service(
+            actix_web::App::new()
+                .service(
+                    endpoint("/things")
+                        .get(HttpResponse::Ok)
+                        .post(HttpResponse::Created),
+                )
+                .default_service(web::to(not_found)),
+        )
+        .await;
+        let request = actix_web::test::TestRequest::default()
+            .method(method)
+            .uri(path)
+            .to_request();
+        actix_web::test::call_service(&app, request).await
+    }
+
+    #[actix_web::test]
+    async fn a_method_a_path_does_not_serve_is_405_listing_the_ones_it_does() {
+        for method in [Method::TRACE, Method::DELETE, Method::OPTIONS] {
+            let response = served(method.clone(), "/things").await;
+            assert_eq!(response.status(), 405, "{method}");
+            assert_eq!(response.headers().get(ALLOW).unwrap(), "GET, POST");
+            assert_eq!(
+                response.headers().get("content-type").unwrap(),
+                crate::problem::PROBLEM_JSON
+            );
+            let body: serde_json::Value =
+                serde_json::from_slice(&actix_web::test::read_body(response).await).unwrap();
+            assert_eq!(body["type"], "/problems/method-not-allowed");
+            assert_eq!(body["status"], 405);
+        }
+    }
+
+    #[actix_web::test]
+    async fn served_methods_answer_and_unknown_paths_stay_404() {
+        assert_eq!(served(Method::GET, "/things").await.status(), 200);
+        assert_eq!(served(Method::POST, "/things").await.status(), 201);
+        assert_eq!(served(Method::TRACE, "/nothing").await.status(), 404);
     }
 
     #[test]
@@ -444,9 +691,30 @@ pub fn api_server<S: Send + Sync + 'static>(
     Ok((port, server))
 }
 
+/// `GET /ready` of a probe server, for its document only: each worker
+/// process answers it with its own handler.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, description = "Every dependency answers", body = Object),
+        (status = 503, description = "A dependency does not answer; the body says which", body = Object)))]
+#[allow(dead_code)]
+pub(crate) fn probe_ready() {}
+
+/// A probe server's OpenAPI document, serialized once.
+pub(crate) struct ProbeDocument(String);
+
+/// `GET /openapi.json` of a probe server.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document", body = Object)))]
+pub(crate) async fn probe_openapi(document: web::Data<ProbeDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.0.clone())
+}
+
 /// The HTTP server of a worker process (projectors, notifier): only
-/// `/health`, `/ready` (the `ready` handler, with `probes` in its app data)
-/// and `/metrics`, on one worker, with actix's own signal handling off (the
+/// `/health`, `/ready` (the `ready` handler, with `probes` in its app data),
+/// `/metrics` and `/openapi.json` (`openapi`, see
+/// [`crate::openapi::probe_document`]), on one worker, with actix's own signal handling off (the
 /// process stops it through [`crate::shutdown::Workers`]). Binds `addr` now;
 /// returns the bound port and the server, not yet running.
 pub fn probe_server<P, F, Args>(
@@ -454,6 +722,7 @@ pub fn probe_server<P, F, Args>(
     probes: P,
     ready: F,
     metrics: Metrics,
+    openapi: utoipa::openapi::OpenApi,
     shutdown_timeout_secs: u64,
 ) -> std::io::Result<(u16, actix_web::dev::Server)>
 where
@@ -464,6 +733,9 @@ where
 {
     let probes = web::Data::new(probes);
     let metrics = web::Data::new(metrics);
+    let document = web::Data::new(ProbeDocument(
+        serde_json::to_string(&openapi).map_err(std::io::Error::other)?,
+    ));
     let listener = std::net::TcpListener::bind(addr)
         .map_err(|e| std::io::Error::new(e.kind(), format!("binding {addr}: {e}")))?;
     let port = listener.local_addr()?.port();
@@ -473,9 +745,11 @@ where
             .wrap(actix_web::middleware::from_fn(observe))
             .app_data(probes.clone())
             .app_data(metrics.clone())
-            .route("/health", web::get().to(health))
-            .route("/ready", web::get().to(ready.clone()))
-            .route("/metrics", web::get().to(self::metrics))
+            .app_data(document.clone())
+            .service(endpoint("/health").get(health))
+            .service(endpoint("/ready").get(ready.clone()))
+            .service(endpoint("/metrics").get(self::metrics))
+            .service(endpoint("/openapi.json").get(probe_openapi))
             .default_service(web::to(not_found))
     })
     .workers(1)

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// Path of the field in the request body, e.g. `passengers[2].birth_date`.
     pub field: String,
@@ -31,7 +31,7 @@ impl FieldError {
 }
 
 /// A problem details response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `/problems/<code>`.
     #[serde(rename = "type")]
@@ -114,6 +114,13 @@ impl Problem {
         });
         problem.errors = errors;
         problem
+    }
+
+    /// 405: the path exists, but not with this method; `allow` lists the
+    /// methods it serves (the `Allow` header of the response).
+    pub fn method_not_allowed(allow: &str) -> Self {
+        Self::new(405, "method-not-allowed", "Method not allowed")
+            .with_detail(format!("this resource serves {allow}"))
     }
 
     /// 503: a dependency does not answer; try again later.

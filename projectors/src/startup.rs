@@ -138,6 +138,7 @@ impl Application {
             },
             ready,
             metrics,
+            platform::openapi::probe_document("Astro Bookings projectors"),
             settings.shutdown_timeout_secs,
         )?;
         let stop = Stopper::default();

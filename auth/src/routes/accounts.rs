@@ -13,24 +13,68 @@ use uuid::Uuid;
 use super::require_initialized;
 use crate::accounts::{self, check_credentials, check_profile, NewAccount};
 use crate::errors::mongo_problem;
+use crate::password::{MAX_LENGTH, MIN_LENGTH};
 use crate::startup::AppState;
 use crate::users::{department_name, role_parts, UserDoc};
+use platform::openapi::{
+    Conflict, Forbidden, Invalid, Malformed, PayloadTooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 
 /// `POST /v1/auth/register`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
-    /// The login email (stored lower-cased); no control characters.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// The login email (stored trimmed and lower-cased).
+    #[schema(schema_with = email_schema)]
     pub email: String,
-    /// At least 12 characters, no control characters, not a common
-    /// password, not containing the email's name.
-    #[schema(value_type = String, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// 12 to 256 characters, no control characters, not a common
+    /// password, not containing the email's name (422 otherwise).
+    #[schema(value_type = String, schema_with = password_schema)]
     pub password: SecretString,
     /// `{"kind": "traveler", "full_name", "birth_date"}` or `{"kind":
     /// "agency", "legal_name", "tax_id", "address": {…}, "contact": {…}}`;
     /// no control characters in any of its text.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, schema_with = registrable_profile)]
     pub profile: Profile,
+}
+
+fn email_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(platform::openapi::email_pattern()))
+        .description(Some("An email address, like name@example.com."))
+        .build()
+}
+
+fn password_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(MIN_LENGTH))
+        .max_length(Some(MAX_LENGTH))
+        .pattern(Some(platform::openapi::no_control_pattern()))
+        .description(Some(
+            "12 to 256 characters, no control characters; not a common password, not containing the email's name.",
+        ))
+        .build()
+}
+
+fn registrable_profile() -> utoipa::openapi::Schema {
+    platform::openapi::profile_schema(&["traveler", "agency"])
+}
+
+fn any_profile() -> utoipa::openapi::Schema {
+    platform::openapi::profile_schema(&["traveler", "agency", "employee"])
+}
+
+fn department_schema() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["operations", "finance", "it"],
+        "An employee's department.",
+    )
+}
+
+fn role_schema() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["traveler", "agency", "employee"], "The account's role.")
 }
 
 /// A created account.
@@ -41,9 +85,11 @@ pub struct Created {
     /// Their normalized email.
     pub email: String,
     /// `traveler`, `agency` or `employee`.
+    #[schema(schema_with = role_schema)]
     pub role: &'static str,
     /// An employee's department.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = department_schema)]
     pub department: Option<&'static str>,
 }
 
@@ -61,10 +107,15 @@ impl Created {
 }
 
 /// `POST /v1/auth/register`: a traveler or an agency creates an account.
-/// 422 names every invalid field; 409 when the email (in any case) is taken.
+/// 422 names every invalid field (beyond the schema: a traveler under 18,
+/// a common password or one containing the email's name, an email whose
+/// domain has letters of other scripts is accepted); 409 when the email
+/// (in any case) is taken.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = Created), (status = 409, description = "email taken"),
-        (status = 422, description = "invalid fields")))]
+    responses((status = 201, body = Created), (status = 400, response = Malformed),
+        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)))]
 pub async fn register(
     state: web::Data<AppState>,
     context: RequestContext,
@@ -109,26 +160,29 @@ pub async fn register(
 /// `POST /v1/auth/employees`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmployeeRequest {
-    /// The employee's login email; no control characters.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// The employee's login email.
+    #[schema(schema_with = email_schema)]
     pub email: String,
     /// Their initial password (same policy as registration).
-    #[schema(value_type = String, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = String, schema_with = password_schema)]
     pub password: SecretString,
     /// `operations`, `finance` or `it`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, schema_with = department_schema)]
     pub department: Department,
-    /// Their full name, 1 to 200 characters, no control characters.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// Their full name, 1 to 200 characters once trimmed, no control
+    /// characters.
+    #[schema(schema_with = platform::openapi::required_text::<200>)]
     pub full_name: String,
 }
 
-/// `POST /v1/auth/employees` (IT employees only): creates an employee of a
-/// department.
+/// `POST /v1/auth/employees` (IT employees only; any other role is 403):
+/// creates an employee of a department. 409 when the email is taken.
 #[utoipa::path(post, path = "/v1/auth/employees", tag = "auth", request_body = EmployeeRequest,
-    responses((status = 201, body = Created), (status = 401, description = "no or bad token"),
-        (status = 403, description = "not an IT employee"), (status = 409, description = "email taken"),
-        (status = 422, description = "invalid fields")),
+    responses((status = 201, body = Created), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)),
     security(("bearer" = [])))]
 pub async fn create_employee(
     Authenticated(principal): Authenticated,
@@ -177,12 +231,14 @@ pub struct Me {
     /// Their normalized email.
     pub email: String,
     /// `traveler`, `agency` or `employee`.
+    #[schema(schema_with = role_schema)]
     pub role: &'static str,
     /// An employee's department.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = department_schema)]
     pub department: Option<&'static str>,
     /// The profile they registered with.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, schema_with = any_profile)]
     pub profile: Profile,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
@@ -190,7 +246,8 @@ pub struct Me {
 
 /// `GET /v1/auth/me`: the caller's account.
 #[utoipa::path(get, path = "/v1/auth/me", tag = "auth",
-    responses((status = 200, body = Me), (status = 401, description = "no, bad, expired or revoked token")),
+    responses((status = 200, body = Me), (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable)),
     security(("bearer" = [])))]
 pub async fn me(
     Authenticated(principal): Authenticated,

@@ -1,6 +1,7 @@
 //! Every route of the auth service, in one place.
 
 use actix_web::{web, HttpResponse};
+use platform::http::endpoint;
 use platform::Problem;
 use serde::Serialize;
 
@@ -10,21 +11,21 @@ pub mod accounts;
 pub mod session;
 pub mod tokens;
 
-/// Registers the routes.
+/// Registers the routes; a method a path does not serve answers 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(platform::http::health))
-        .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(platform::http::metrics))
-        .route("/openapi.json", web::get().to(crate::openapi::serve))
+    cfg.service(endpoint("/health").get(platform::http::health))
+        .service(endpoint("/ready").get(ready))
+        .service(endpoint("/metrics").get(platform::http::metrics))
+        .service(endpoint("/openapi.json").get(crate::openapi::serve))
         .service(
             web::scope("/v1/auth")
-                .route("/register", web::post().to(accounts::register))
-                .route("/employees", web::post().to(accounts::create_employee))
-                .route("/me", web::get().to(accounts::me))
-                .route("/login", web::post().to(session::login))
-                .route("/refresh", web::post().to(session::refresh))
-                .route("/logout", web::post().to(session::logout))
-                .route("/public-key", web::get().to(tokens::public_key)),
+                .service(endpoint("/register").post(accounts::register))
+                .service(endpoint("/employees").post(accounts::create_employee))
+                .service(endpoint("/me").get(accounts::me))
+                .service(endpoint("/login").post(session::login))
+                .service(endpoint("/refresh").post(session::refresh))
+                .service(endpoint("/logout").post(session::logout))
+                .service(endpoint("/public-key").get(tokens::public_key)),
         );
 }
 
@@ -44,15 +45,40 @@ pub fn require_initialized(state: &AppState) -> Result<(), Problem> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     /// `ready` or `unavailable`.
+    #[schema(schema_with = status_schema)]
     pub status: &'static str,
     /// `up` or `down`.
+    #[schema(schema_with = up_down)]
     pub mongo: &'static str,
     /// `up` or `down`.
+    #[schema(schema_with = up_down)]
     pub nats: &'static str,
-    /// `synced` once the revocation list has caught up with the stream.
+    /// `synced` once the revocation list has caught up with the stream,
+    /// else `syncing`.
+    #[schema(schema_with = synced)]
     pub revocations: &'static str,
-    /// `ready` once the indexes exist.
+    /// `ready` once the indexes exist, else `pending`.
+    #[schema(schema_with = schema_state)]
     pub schema: &'static str,
+}
+
+fn status_schema() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["ready", "unavailable"],
+        "Whether every dependency answers.",
+    )
+}
+
+fn up_down() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["up", "down"], "Whether it answers.")
+}
+
+fn synced() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["synced", "syncing"], "Whether the revocations are read.")
+}
+
+fn schema_state() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["ready", "pending"], "Whether the indexes exist.")
 }
 
 /// `GET /ready`: 200 when MongoDB answers, NATS is connected, the revocation

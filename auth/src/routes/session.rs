@@ -5,7 +5,11 @@ use std::time::SystemTime;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use platform::auth::Authenticated;
-use platform::http::{parse_json, JsonBody};
+use platform::http::{JsonBody, OptionalJsonBody};
+use platform::openapi::{
+    Invalid, Malformed, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 use platform::revocation::{self, Revocation};
 use platform::Problem;
 use secrecy::{ExposeSecret, SecretString};
@@ -26,8 +30,9 @@ use crate::users::UserDoc;
 /// `POST /v1/auth/login`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
-    /// The account's email (any case); no control characters.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// The account's email (any case); no control characters. Any other
+    /// text is answered like an unknown account (401).
+    #[schema(schema_with = platform::openapi::no_control_text)]
     pub email: String,
     /// Its password.
     #[schema(value_type = String)]
@@ -40,9 +45,10 @@ pub struct LoginRequest {
 /// failures for the (account, address) pair, the address or the account get
 /// 429 with `Retry-After`, without the password being checked.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, description = "wrong email or password"),
-        (status = 422, description = "an email with a control character"),
-        (status = 429, description = "too many login attempts; see Retry-After")))]
+    responses((status = 200, body = TokenResponse), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Invalid),
+        (status = 429, response = TooManyRequests), (status = 503, response = Unavailable)))]
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -161,31 +167,37 @@ fn rehash_if_outdated(state: &web::Data<AppState>, user: &UserDoc, password: Sec
     });
 }
 
-/// `POST /v1/auth/refresh` and the refresh part of `logout`.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+/// `POST /v1/auth/refresh`.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     /// A refresh token from login or an earlier refresh.
     #[schema(value_type = String)]
+    pub refresh_token: SecretString,
+}
+
+/// `POST /v1/auth/logout`'s optional body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LogoutRequest {
+    /// The session's refresh token: its whole family is deleted too.
+    #[schema(value_type = Option<String>)]
     pub refresh_token: Option<SecretString>,
 }
 
 /// `POST /v1/auth/refresh`: exchanges a refresh token (once) for a new
-/// session of the same family. A token presented a second time revokes its
-/// whole family (401): someone else has a copy.
+/// session of the same family. An invalid, expired or reused token is 401;
+/// a token presented a second time revokes its whole family: someone else
+/// has a copy.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, description = "invalid, expired or reused refresh token")))]
+    responses((status = 200, body = TokenResponse), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)))]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, Problem> {
     require_initialized(&state)?;
-    let Some(token) = body.value.refresh_token else {
-        return Err(Problem::invalid(vec![platform::FieldError::new(
-            "refresh_token",
-            "required",
-            "is required",
-        )]));
-    };
+    let token = body.value.refresh_token;
     let exchanged = state
         .refresh
         .exchange(token.expose_secret())
@@ -235,30 +247,31 @@ fn bearer(request: &HttpRequest) -> Option<&str> {
         .map(str::trim)
 }
 
-/// `POST /v1/auth/logout` (Bearer; body optional: `{"refresh_token": …}`):
-/// revokes the access token at every service (a [`Revocation`] on NATS,
-/// which they follow) and deletes the refresh token's family. 503 when the
-/// revocation cannot be published: the token is then still valid.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body(content = RefreshRequest, description = "optional"),
-    responses((status = 204, description = "revoked"), (status = 401, description = "no or bad token"),
-        (status = 503, description = "the revocation could not be published; retry")),
+/// `POST /v1/auth/logout` (Bearer): revokes the access token at every
+/// service (a [`Revocation`] on NATS, which they follow). The body is
+/// optional: none (or an empty one, of any media type) revokes the access
+/// token only; `{"refresh_token": …}` (as JSON) also deletes that refresh
+/// token's family. 503 when the revocation cannot be published: the token
+/// is then still valid.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth",
+    request_body(content = Option<LogoutRequest>, description = "Optional", content_type = "application/json"),
+    responses((status = 204, description = "Revoked"), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)),
     security(("bearer" = [])))]
 pub async fn logout(
     Authenticated(principal): Authenticated,
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    OptionalJsonBody(body): OptionalJsonBody<LogoutRequest>,
 ) -> Result<HttpResponse, Problem> {
-    let body: RefreshRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        RefreshRequest::default()
-    } else {
-        parse_json(&body)?
-    };
+    let refresh_token = body.and_then(|body| body.refresh_token);
     let revocation_id = bearer(&request)
         .and_then(|token| state.verifier.revocation_ids(token).ok())
         .and_then(|ids| ids.into_iter().next())
         .ok_or_else(|| Problem::unauthorized("invalid token"))?;
-    if let Some(token) = body.refresh_token {
+    if let Some(token) = refresh_token {
         state
             .refresh
             .revoke_family_of(token.expose_secret(), principal.user_id)

@@ -18,6 +18,7 @@ pub struct TokenResponse {
     /// The access token (biscuit, base64url): `Authorization: Bearer <token>`.
     pub token: String,
     /// Always `Bearer`.
+    #[schema(schema_with = bearer)]
     pub token_type: &'static str,
     /// When the access token expires.
     pub expires_at: DateTime<Utc>,
@@ -28,12 +29,33 @@ pub struct TokenResponse {
     /// When the refresh token expires.
     pub refresh_expires_at: DateTime<Utc>,
     /// `traveler`, `agency` or `employee`.
+    #[schema(schema_with = role)]
     pub role: &'static str,
     /// An employee's department: `operations`, `finance` or `it`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = department)]
     pub department: Option<&'static str>,
     /// The user's id.
     pub user_id: Uuid,
+}
+
+fn bearer() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["Bearer"], "Always Bearer.")
+}
+
+fn role() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["traveler", "agency", "employee"], "The account's role.")
+}
+
+fn department() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["operations", "finance", "it"],
+        "An employee's department.",
+    )
+}
+
+fn ed25519() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["ed25519"], "Always ed25519.")
 }
 
 /// The principal a stored user signs in as; a user whose stored id or role
@@ -90,6 +112,7 @@ pub async fn issue_session(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicKey {
     /// Always `ed25519`.
+    #[schema(schema_with = ed25519)]
     pub algorithm: &'static str,
     /// The public key, hex (what every service's `AUTH_PUBLIC_KEY` holds).
     pub public_key: String,

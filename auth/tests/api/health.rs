@@ -56,3 +56,86 @@ async fn the_public_key_verifies_the_tokens() {
         platform::Role::Employee(platform::Department::It)
     );
 }
+
+/// Each operation documents each status it can answer, by reference to
+/// the shared problem responses.
+#[tokio::test]
+async fn openapi_documents_every_status_each_operation_can_answer() {
+    let app = spawn_app().await;
+
+    let document = app.get("/openapi.json", None).await.json;
+
+    let body = ["400", "413", "415", "422", "503"];
+    for (path, method, statuses) in [
+        ("/v1/auth/register", "post", &[&body[..], &["409"]].concat()),
+        (
+            "/v1/auth/employees",
+            "post",
+            &[&body[..], &["401", "403", "409"]].concat(),
+        ),
+        (
+            "/v1/auth/login",
+            "post",
+            &[&body[..], &["401", "429"]].concat(),
+        ),
+        ("/v1/auth/refresh", "post", &[&body[..], &["401"]].concat()),
+        ("/v1/auth/logout", "post", &[&body[..], &["401"]].concat()),
+        ("/v1/auth/me", "get", &vec!["401", "503"]),
+    ] {
+        let responses = &document["paths"][path][method]["responses"];
+        for status in statuses {
+            let reference = responses[*status]["$ref"].as_str().unwrap_or_default();
+            assert!(
+                reference.starts_with("#/components/responses/"),
+                "{method} {path} documents {status}: {responses}"
+            );
+        }
+    }
+    let login = &document["paths"]["/v1/auth/login"]["post"]["responses"];
+    assert_eq!(
+        login["429"]["$ref"],
+        "#/components/responses/TooManyRequests"
+    );
+    assert!(
+        document["components"]["responses"]["TooManyRequests"]["headers"]["Retry-After"]
+            .is_object()
+    );
+    // Logout's body is optional, as the service treats it (`required`
+    // absent means false).
+    assert_ne!(
+        document["paths"]["/v1/auth/logout"]["post"]["requestBody"]["required"],
+        true
+    );
+    // A refresh needs its token.
+    assert_eq!(
+        document["components"]["schemas"]["RefreshRequest"]["required"][0],
+        "refresh_token"
+    );
+    let register = &document["components"]["schemas"]["RegisterRequest"]["properties"];
+    assert_eq!(register["password"]["minLength"], 12);
+    assert_eq!(
+        register["profile"]["oneOf"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let employee = &document["components"]["schemas"]["EmployeeRequest"]["properties"];
+    assert_eq!(employee["department"]["enum"][2], "it");
+
+    let trace = app
+        .client
+        .request(
+            reqwest::Method::TRACE,
+            format!("{}/v1/auth/login", app.address),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trace.status(), 405);
+    assert_eq!(trace.headers()["allow"], "POST");
+    let get_logout = app
+        .client
+        .get(format!("{}/v1/auth/logout", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_logout.status(), 405);
+}

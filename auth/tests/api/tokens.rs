@@ -160,3 +160,52 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_family() {
         .unwrap();
     assert!(stored.is_none());
 }
+
+/// The logout contract: the body is optional; when there is one it is JSON.
+#[tokio::test]
+async fn logout_takes_no_body_an_empty_one_or_json_and_refuses_anything_else() {
+    let app = spawn_app().await;
+    let email = email("ada");
+    app.register(&traveler(&email)).await;
+    let logout = |token: String, content_type: Option<&'static str>, body: &'static str| {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/auth/logout", app.address))
+            .bearer_auth(token)
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        async move { ApiResponse::read(request.send().await.unwrap()).await }
+    };
+
+    let token = app.token(&email, PASSWORD).await;
+    logout(token, None, "").await.assert_status(204);
+    let token = app.token(&email, PASSWORD).await;
+    logout(token, Some("application/json"), "{}")
+        .await
+        .assert_status(204);
+
+    let token = app.token(&email, PASSWORD).await;
+    logout(token.clone(), Some("text/plain"), "refresh")
+        .await
+        .assert_problem(415, "unsupported-media-type");
+    logout(
+        token.clone(),
+        Some("application/json"),
+        "{\"refresh_token\": ",
+    )
+    .await
+    .assert_problem(400, "malformed-request");
+    logout(
+        token.clone(),
+        Some("application/json"),
+        "{\"refresh_token\": 7}",
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    // None of those revoked the token.
+    app.get("/v1/auth/me", Some(&token))
+        .await
+        .assert_status(200);
+}

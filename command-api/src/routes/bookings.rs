@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, required_text, respond};
+use super::support::{idempotency, metadata, now, required_text, respond, IdempotencyKey};
 use crate::bus::{self, Reply};
 use crate::startup::AppState;
+use platform::openapi::{
+    Conflict, Forbidden, Invalid, Malformed, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 
 /// Longest passenger name accepted.
 pub const MAX_PASSENGER_NAME_CHARS: usize = 200;
@@ -24,18 +28,19 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PassengerRequest {
-    /// Full name, 1 to 200 characters, no control characters.
+    /// Full name, 1 to 200 characters once trimmed, no control characters.
     #[schema(
         example = "Ada Lovelace",
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+        schema_with = platform::openapi::required_text::<MAX_PASSENGER_NAME_CHARS>
     )]
     pub name: String,
-    /// `YYYY-MM-DD`; 18 to 70 years old at departure.
+    /// `YYYY-MM-DD`; 18 to 70 years old at departure (422 otherwise).
     #[schema(value_type = String, format = Date, example = "1990-12-10")]
     pub birth_date: NaiveDate,
-    /// Optional, for notifications; no control characters.
+    /// Optional, for notifications: `local@domain.tld`, no spaces, at
+    /// most 254 characters once trimmed and lower-cased.
     #[serde(default)]
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(nullable, schema_with = email_schema)]
     pub email: Option<String>,
 }
 
@@ -44,6 +49,7 @@ pub struct PassengerRequest {
 #[serde(deny_unknown_fields)]
 pub struct BookSeats {
     /// The passengers.
+    #[schema(min_items = 1, max_items = 6)]
     pub passengers: Vec<PassengerRequest>,
 }
 
@@ -74,11 +80,31 @@ pub struct CancellationReply {
     /// Seats returned to sale.
     pub seats_released: u32,
     /// 0, 70, 90 or 100.
+    #[schema(maximum = 100)]
     pub refund_percent: u8,
     /// The refund in cents.
     pub refund_cents: i64,
     /// The launch's stream version after the cancellation.
     pub version: u64,
+}
+
+/// What [`plausible_email`] accepts, as far as a pattern can say (not the
+/// length after lower-casing): trimmed, one `@` after a non-empty local
+/// part, a dot inside the domain, no whitespace or control character.
+fn email_schema() -> utoipa::openapi::Object {
+    // Whitespace and control characters.
+    let not =
+        r"\u0000-\u001F\u007F-\u009F\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+    let space = r"\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!(
+            "^[{space}]*[^@{not}]+@[^.{not}][^{not}]*[.][^{not}]*[^.{not}][{space}]*$"
+        )))
+        .description(Some(
+            "An email address, for notifications; at most 254 characters once trimmed and lower-cased; no control characters.",
+        ))
+        .build()
 }
 
 fn plausible_email(email: &str) -> bool {
@@ -135,14 +161,18 @@ fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
 
 /// Books one seat per passenger (travelers and agencies). Honours
 /// `Idempotency-Key`: a retry returns the first answer and books nothing twice.
+///
+/// 403 for any other role; 404 when no such launch; 409 when there are not
+/// enough free seats, the launch is not on sale or has departed; 422 names
+/// a passenger who is not 18 to 70 years old at departure.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/bookings", tag = "bookings", request_body = BookSeats,
-    params(("launch_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("launch_id" = Uuid, Path), IdempotencyKey),
     security(("bearer" = [])),
-    responses((status = 201, body = BookingReply), (status = 400, description = "Malformed JSON"),
-        (status = 401, description = "No or bad token"), (status = 403, description = "Not a traveler or agency"),
-        (status = 404, description = "No such launch"),
-        (status = 409, description = "Not enough seats, launch not on sale or departed"),
-        (status = 422, description = "Invalid passengers (count, ages, names)")))]
+    responses((status = 201, body = BookingReply), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn book(
     req: HttpRequest,
     Authenticated(principal): Authenticated,
@@ -195,13 +225,19 @@ pub async fn book(
 }
 
 /// The holder cancels a booking; refunded 90% at least 365 days before
-/// departure, 70% at least 90 days before, else nothing.
+/// departure, 70% at least 90 days before, else nothing. No body.
+///
+/// 403 for a role other than traveler or agency; 404 when no such launch,
+/// or no such booking held by the caller (another holder's booking is
+/// answered the same, so its existence is not told); 409 when already
+/// cancelled or the launch has flown.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/bookings/{booking_id}/cancel", tag = "bookings",
-    params(("launch_id" = Uuid, Path), ("booking_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("launch_id" = Uuid, Path), ("booking_id" = Uuid, Path), IdempotencyKey),
     security(("bearer" = [])),
-    responses((status = 200, body = CancellationReply), (status = 401), (status = 403, description = "Not a traveler or an agency"),
-        (status = 404, description = "No such launch, or no such booking held by the caller (another holder's booking is answered the same, so its existence is not told)"), (status = 409, description = "Already cancelled, or the launch has flown")))]
+    responses((status = 200, body = CancellationReply), (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden), (status = 404, response = NotFound),
+        (status = 409, response = Conflict), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)))]
 pub async fn cancel(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

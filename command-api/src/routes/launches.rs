@@ -12,10 +12,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, required_text, respond};
+use super::support::{
+    idempotency, metadata, now, range_schema, required_text, respond, IdempotencyKey,
+};
 use crate::bus::{self, Committed, Reply};
 use crate::errors::store_problem;
 use crate::startup::AppState;
+use platform::openapi::{
+    Conflict, Forbidden, Invalid, Malformed, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 
 /// Longest spaceport name accepted.
 pub const MAX_SPACEPORT_CHARS: usize = 100;
@@ -31,16 +37,17 @@ const OPERATIONS: [Role; 1] = [Role::Employee(Department::Operations)];
 pub struct ScheduleLaunch {
     /// A registered rocket whose range reaches the destination.
     pub rocket_id: Uuid,
-    /// 1 to 100 characters, no control characters.
-    #[schema(example = "Kourou", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// 1 to 100 characters once trimmed, no control characters.
+    #[schema(example = "Kourou", schema_with = platform::openapi::required_text::<MAX_SPACEPORT_CHARS>)]
     pub spaceport: String,
     /// `suborbital`, `low_earth_orbit`, `moon` or `mars`.
-    #[schema(value_type = String, example = "moon")]
+    #[schema(value_type = String, example = "moon", schema_with = range_schema)]
     pub destination: Destination,
-    /// RFC 3339, in the future.
+    /// RFC 3339, in the future (422 otherwise).
     pub departure_at: DateTime<Utc>,
-    /// Positive, in cents.
-    #[schema(example = 25_000_000)]
+    /// In cents, 1 to 1000000000.
+    #[schema(example = 25_000_000, minimum = 1, maximum = 1_000_000_000)]
+    #[serde(deserialize_with = "platform::http::whole_number")]
     pub price_per_seat_cents: i64,
 }
 
@@ -48,10 +55,11 @@ pub struct ScheduleLaunch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelayLaunch {
-    /// RFC 3339, later than the current departure.
+    /// RFC 3339, later than the current departure (422 otherwise).
     pub new_departure_at: DateTime<Utc>,
-    /// 1 to 500 characters, no control characters, shown to travelers.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// 1 to 500 characters once trimmed, no control characters, shown to
+    /// travelers.
+    #[schema(schema_with = platform::openapi::required_text::<MAX_REASON_CHARS>)]
     pub reason: String,
 }
 
@@ -59,8 +67,9 @@ pub struct DelayLaunch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbortLaunch {
-    /// 1 to 500 characters, no control characters, shown to travelers.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// 1 to 500 characters once trimmed, no control characters, shown to
+    /// travelers.
+    #[schema(schema_with = platform::openapi::required_text::<MAX_REASON_CHARS>)]
     pub reason: String,
 }
 
@@ -70,6 +79,7 @@ pub struct LaunchReply {
     /// Its id.
     pub launch_id: Uuid,
     /// `scheduled`, `confirmed`, `delayed`, `launched` or `aborted`.
+    #[schema(schema_with = launch_status)]
     pub status: String,
     /// Its departure.
     pub departure_at: DateTime<Utc>,
@@ -79,6 +89,13 @@ pub struct LaunchReply {
     pub refunded_bookings: usize,
     /// The launch's stream version.
     pub version: u64,
+}
+
+fn launch_status() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["scheduled", "confirmed", "delayed", "launched", "aborted"],
+        "The launch's status after the command.",
+    )
 }
 
 fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
@@ -179,12 +196,17 @@ async fn run(
     Ok(respond(reply))
 }
 
-/// Puts a launch on sale (operations employees).
+/// Puts a launch on sale (operations employees; any other role is 403).
+///
+/// Besides what the schema says, 422 names `rocket_id` when no such rocket
+/// is registered or its range does not reach the destination, and
+/// `departure_at` when it is not in the future.
 #[utoipa::path(post, path = "/v1/launches", tag = "launches", request_body = ScheduleLaunch,
-    security(("bearer" = [])),
-    responses((status = 201, body = LaunchReply), (status = 400, description = "Malformed JSON"),
-        (status = 401, description = "No or bad token"), (status = 403, description = "Not operations"),
-        (status = 422, description = "Invalid fields, unknown rocket, rocket range too short, departure in the past")))]
+    params(IdempotencyKey), security(("bearer" = [])),
+    responses((status = 201, body = LaunchReply), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn schedule(
     req: HttpRequest,
     Authenticated(principal): Authenticated,
@@ -241,10 +263,14 @@ pub async fn schedule(
     run(&state, request, command, 201).await
 }
 
-/// Confirms a launch will fly (operations employees).
+/// Confirms a launch will fly (operations employees). 409 unless it is
+/// scheduled or delayed and not departed. No body.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/confirm", tag = "launches",
-    params(("launch_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = LaunchReply), (status = 401), (status = 403), (status = 404), (status = 409, description = "Wrong status")))]
+    params(("launch_id" = Uuid, Path), IdempotencyKey), security(("bearer" = [])),
+    responses((status = 200, body = LaunchReply), (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden), (status = 404, response = NotFound),
+        (status = 409, response = Conflict), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)))]
 pub async fn confirm(
     req: HttpRequest,
     Authenticated(principal): Authenticated,
@@ -258,10 +284,16 @@ pub async fn confirm(
     run(&state, request, LaunchCommand::Confirm { now: at }, 200).await
 }
 
-/// Moves a launch's departure later (operations employees).
+/// Moves a launch's departure later (operations employees). 422 names
+/// `new_departure_at` unless it is later than the current departure; 409
+/// when the launch has flown or is aborted.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/delay", tag = "launches", request_body = DelayLaunch,
-    params(("launch_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = LaunchReply), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    params(("launch_id" = Uuid, Path), IdempotencyKey), security(("bearer" = [])),
+    responses((status = 200, body = LaunchReply), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn delay(
     req: HttpRequest,
     Authenticated(principal): Authenticated,
@@ -282,10 +314,15 @@ pub async fn delay(
     run(&state, request, command, 200).await
 }
 
-/// Calls a launch off and refunds every active booking in full (operations).
+/// Calls a launch off and refunds every active booking in full
+/// (operations). 409 when it has flown or is already aborted.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/abort", tag = "launches", request_body = AbortLaunch,
-    params(("launch_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = LaunchReply), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    params(("launch_id" = Uuid, Path), IdempotencyKey), security(("bearer" = [])),
+    responses((status = 200, body = LaunchReply), (status = 400, response = Malformed),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn abort(
     req: HttpRequest,
     Authenticated(principal): Authenticated,
@@ -305,10 +342,14 @@ pub async fn abort(
     run(&state, request, command, 200).await
 }
 
-/// Records the lift-off of a confirmed launch at or after its departure time.
+/// Records the lift-off of a confirmed launch at or after its departure
+/// time (operations); 409 otherwise. No body.
 #[utoipa::path(post, path = "/v1/launches/{launch_id}/launched", tag = "launches",
-    params(("launch_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = LaunchReply), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    params(("launch_id" = Uuid, Path), IdempotencyKey), security(("bearer" = [])),
+    responses((status = 200, body = LaunchReply), (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden), (status = 404, response = NotFound),
+        (status = 409, response = Conflict), (status = 422, response = Invalid),
+        (status = 503, response = Unavailable)))]
 pub async fn launched(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

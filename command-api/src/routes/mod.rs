@@ -1,6 +1,8 @@
 //! Every route of the command API, in one place.
 
 use actix_web::{web, HttpResponse};
+use platform::http::endpoint;
+use serde::Serialize;
 
 use crate::startup::AppState;
 
@@ -10,48 +12,64 @@ pub mod profiles;
 pub mod rockets;
 pub mod support;
 
-/// Registers the routes.
+/// Registers the routes; a method a path does not serve answers 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(platform::http::health))
-        .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(platform::http::metrics))
-        .route("/openapi.json", web::get().to(crate::openapi::serve))
+    cfg.service(endpoint("/health").get(platform::http::health))
+        .service(endpoint("/ready").get(ready))
+        .service(endpoint("/metrics").get(platform::http::metrics))
+        .service(endpoint("/openapi.json").get(crate::openapi::serve))
         .service(
             web::scope("/v1")
-                .route("/rockets", web::post().to(rockets::register))
-                .route("/profiles/me", web::put().to(profiles::update_mine))
-                .route("/launches", web::post().to(launches::schedule))
-                .route(
-                    "/launches/{launch_id}/confirm",
-                    web::post().to(launches::confirm),
-                )
-                .route(
-                    "/launches/{launch_id}/delay",
-                    web::post().to(launches::delay),
-                )
-                .route(
-                    "/launches/{launch_id}/abort",
-                    web::post().to(launches::abort),
-                )
-                .route(
-                    "/launches/{launch_id}/launched",
-                    web::post().to(launches::launched),
-                )
-                .route(
-                    "/launches/{launch_id}/bookings",
-                    web::post().to(bookings::book),
-                )
-                .route(
-                    "/launches/{launch_id}/bookings/{booking_id}/cancel",
-                    web::post().to(bookings::cancel),
+                .service(endpoint("/rockets").post(rockets::register))
+                .service(endpoint("/profiles/me").put(profiles::update_mine))
+                .service(endpoint("/launches").post(launches::schedule))
+                .service(endpoint("/launches/{launch_id}/confirm").post(launches::confirm))
+                .service(endpoint("/launches/{launch_id}/delay").post(launches::delay))
+                .service(endpoint("/launches/{launch_id}/abort").post(launches::abort))
+                .service(endpoint("/launches/{launch_id}/launched").post(launches::launched))
+                .service(endpoint("/launches/{launch_id}/bookings").post(bookings::book))
+                .service(
+                    endpoint("/launches/{launch_id}/bookings/{booking_id}/cancel")
+                        .post(bookings::cancel),
                 ),
         );
+}
+
+/// What `/ready` reports.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ready` or `unavailable`.
+    #[schema(value_type = String, schema_with = readiness_status)]
+    pub status: &'static str,
+    /// `up` or `down`.
+    #[schema(value_type = String, schema_with = up_down)]
+    pub postgres: &'static str,
+    /// `synced` once the token revocations have been read from NATS, else
+    /// `syncing`.
+    #[schema(value_type = String, schema_with = synced)]
+    pub revocations: &'static str,
+}
+
+fn readiness_status() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["ready", "unavailable"],
+        "Whether every dependency answers.",
+    )
+}
+
+fn up_down() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["up", "down"], "Whether PostgreSQL answers.")
+}
+
+fn synced() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(&["synced", "syncing"], "Whether the revocations are read.")
 }
 
 /// `GET /ready`: 200 when the event store answers and the token revocations
 /// have been read, else 503.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, description = "Dependencies answer"), (status = 503, description = "The database does not answer, or revocations are not synced yet")))]
+    responses((status = 200, description = "Dependencies answer", body = Readiness),
+        (status = 503, description = "The database does not answer, or revocations are not synced yet", body = Readiness)))]
 pub async fn ready(
     state: web::Data<AppState>,
     verifier: web::Data<platform::TokenVerifier>,
@@ -64,11 +82,15 @@ pub async fn ready(
         }
     };
     let revocations = verifier.revocations().is_synced();
-    let body = serde_json::json!({
-        "status": if postgres && revocations { "ready" } else { "unavailable" },
-        "postgres": if postgres { "up" } else { "down" },
-        "revocations": if revocations { "synced" } else { "syncing" },
-    });
+    let body = Readiness {
+        status: if postgres && revocations {
+            "ready"
+        } else {
+            "unavailable"
+        },
+        postgres: if postgres { "up" } else { "down" },
+        revocations: if revocations { "synced" } else { "syncing" },
+    };
     if postgres && revocations {
         HttpResponse::Ok().json(body)
     } else {

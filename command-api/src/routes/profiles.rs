@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, respond};
+use super::support::{idempotency, metadata, now, respond, IdempotencyKey};
 use crate::bus::{self, Reply};
 use crate::startup::AppState;
+use platform::openapi::{
+    Invalid, Malformed, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
 
 /// A profile to set.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -25,8 +28,12 @@ pub struct UpdateProfile {
     /// postal_code, country}, contact {name, email, phone}}`, or an
     /// employee's `{kind: "employee", full_name}`. It must be of the
     /// caller's kind.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, schema_with = any_profile)]
     pub profile: Profile,
+}
+
+fn any_profile() -> utoipa::openapi::Schema {
+    platform::openapi::profile_schema(&["traveler", "agency", "employee"])
 }
 
 /// The profile as stored.
@@ -35,7 +42,7 @@ pub struct ProfileReply {
     /// The user.
     pub user_id: Uuid,
     /// Their profile, trimmed and normalized.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, schema_with = any_profile)]
     pub profile: Profile,
     /// The profile's stream version (0 when it was never changed).
     pub version: u64,
@@ -73,13 +80,19 @@ fn validate(kind: &'static str, profile: &Profile) -> Result<(), Problem> {
 
 /// Replaces the caller's profile (any signed-in user). Setting the same
 /// profile again changes nothing and answers the same.
+///
+/// 422 names `profile.kind` when the profile is not of the caller's kind
+/// (a traveler's token sets a traveler profile), a traveler's
+/// `profile.birth_date` unless 18 to 120 years ago, and an agency's
+/// contact email or phone that is not one.
 #[utoipa::path(put, path = "/v1/profiles/me", tag = "profiles", request_body = UpdateProfile,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileReply),
-        (status = 400, description = "Malformed JSON"), (status = 401, description = "No or bad token"),
-        (status = 422, description = "Invalid fields, or a profile of another kind than the account")))]
+        (status = 400, response = Malformed), (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn update_mine(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

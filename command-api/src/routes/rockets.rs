@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::support::{idempotency, metadata, now, required_text, respond};
+use super::support::IdempotencyKey;
+use super::support::{idempotency, metadata, now, range_schema, required_text, respond};
 use crate::bus::{self, Reply};
 use crate::startup::AppState;
+use platform::openapi::{
+    Forbidden, Invalid, Malformed, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
 
 /// Longest rocket name accepted.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -22,14 +26,15 @@ pub const MAX_NAME_CHARS: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRocket {
-    /// 1 to 100 characters, no control characters.
-    #[schema(example = "Starhopper", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// 1 to 100 characters once trimmed, no control characters.
+    #[schema(example = "Starhopper", schema_with = platform::openapi::required_text::<MAX_NAME_CHARS>)]
     pub name: String,
     /// Passenger seats, 1 to 10000.
-    #[schema(example = 12)]
+    #[schema(example = 12, minimum = 1, maximum = 10000)]
+    #[serde(deserialize_with = "platform::http::whole_number")]
     pub capacity: u32,
     /// `suborbital`, `low_earth_orbit`, `moon` or `mars`.
-    #[schema(value_type = String, example = "moon")]
+    #[schema(value_type = String, example = "moon", schema_with = range_schema)]
     pub range: RocketRange,
 }
 
@@ -43,7 +48,7 @@ pub struct RocketRegisteredReply {
     /// Its seats.
     pub capacity: u32,
     /// Its range.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, schema_with = range_schema)]
     pub range: RocketRange,
     /// The rocket's stream version.
     pub version: u64,
@@ -66,14 +71,16 @@ fn validate(request: &RegisterRocket) -> Result<(), Problem> {
     }
 }
 
-/// Registers a rocket (operations employees).
+/// Registers a rocket (operations employees; any other role is 403).
 #[utoipa::path(post, path = "/v1/rockets", tag = "rockets", request_body = RegisterRocket,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     security(("bearer" = [])),
     responses(
         (status = 201, body = RocketRegisteredReply),
-        (status = 400, description = "Malformed JSON"), (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an operations employee"), (status = 422, description = "Invalid fields")))]
+        (status = 400, response = Malformed), (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid), (status = 503, response = Unavailable)))]
 pub async fn register(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

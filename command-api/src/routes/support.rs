@@ -17,6 +17,33 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set on a response that replays the stored answer to an earlier request.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
+/// The `Idempotency-Key` header, for the OpenAPI document of every
+/// command that honours it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Makes a retry safe: a retry with the same key and body answers the
+    /// first answer (`Idempotent-Replayed: true`) and does nothing twice;
+    /// the same key with another body is 422. 1 to 255 visible ASCII
+    /// characters.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
+    #[allow(dead_code)]
+    idempotency_key: Option<String>,
+}
+
+/// A rocket's range or a launch's destination, for the OpenAPI document.
+pub fn range_schema() -> utoipa::openapi::Object {
+    platform::openapi::string_enum(
+        &["suborbital", "low_earth_orbit", "moon", "mars"],
+        "How far the rocket flies, or where the launch goes.",
+    )
+}
+
 /// Now, at the store's precision (microseconds).
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)

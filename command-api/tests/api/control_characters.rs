@@ -191,7 +191,9 @@ async fn the_openapi_document_states_the_rule_as_a_pattern_on_every_text_field()
 
     response.assert_status(200);
     let schemas = &response.json["components"]["schemas"];
-    let pattern = json!("^[^\\u0000-\\u001F\\u007F-\\u009F]*$");
+    // Every class of the pattern leaves the control characters out (the
+    // patterns' exactness is platform::openapi's unit tests).
+    let controls = "\\u0000-\\u001F\\u007F-\\u009F";
     for (schema, field) in [
         ("RegisterRocket", "name"),
         ("ScheduleLaunch", "spaceport"),
@@ -201,7 +203,11 @@ async fn the_openapi_document_states_the_rule_as_a_pattern_on_every_text_field()
         ("PassengerRequest", "email"),
     ] {
         let property = &schemas[schema]["properties"][field];
-        assert_eq!(property["pattern"], pattern, "{schema}.{field}: {property}");
+        let pattern = property["pattern"].as_str().unwrap_or_default();
+        assert!(
+            pattern.starts_with('^') && pattern.ends_with('$') && pattern.contains(controls),
+            "{schema}.{field}: {property}"
+        );
         let description = property["description"].as_str().unwrap_or_default();
         assert!(
             description.contains("no control characters"),

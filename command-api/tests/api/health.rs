@@ -91,6 +91,166 @@ async fn openapi_lists_every_command_path() {
     assert!(response.json["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// The statuses each command documents, beyond its success: every command
+/// can be refused for the token (401, 403 but for the profile, which any
+/// user may set), for a bad field or `Idempotency-Key` (422) and for a
+/// database that does not answer (503); those with a body also for the
+/// body (400, 413, 415); those about a launch for its absence (404) and
+/// its state (409).
+#[tokio::test]
+async fn openapi_documents_every_status_a_command_can_answer_with_shared_problem_responses() {
+    let app = spawn_app().await;
+
+    let document = app.get("/openapi.json").await.json;
+
+    let body = ["400", "413", "415"];
+    let launch = ["404", "409"];
+    for (path, method, success, extra) in [
+        ("/v1/rockets", "post", "201", &body[..]),
+        ("/v1/launches", "post", "201", &body[..]),
+        (
+            "/v1/launches/{launch_id}/confirm",
+            "post",
+            "200",
+            &launch[..],
+        ),
+        (
+            "/v1/launches/{launch_id}/launched",
+            "post",
+            "200",
+            &launch[..],
+        ),
+        (
+            "/v1/launches/{launch_id}/delay",
+            "post",
+            "200",
+            &[&body[..], &launch[..]].concat()[..],
+        ),
+        (
+            "/v1/launches/{launch_id}/abort",
+            "post",
+            "200",
+            &[&body[..], &launch[..]].concat()[..],
+        ),
+        (
+            "/v1/launches/{launch_id}/bookings",
+            "post",
+            "201",
+            &[&body[..], &launch[..]].concat()[..],
+        ),
+        (
+            "/v1/launches/{launch_id}/bookings/{booking_id}/cancel",
+            "post",
+            "200",
+            &launch[..],
+        ),
+        ("/v1/profiles/me", "put", "200", &body[..]),
+    ] {
+        let responses = &document["paths"][path][method]["responses"];
+        assert!(
+            responses[success]["content"]["application/json"].is_object(),
+            "{method} {path} {success}"
+        );
+        let forbidden: &[&str] = if path == "/v1/profiles/me" {
+            &[]
+        } else {
+            &["403"]
+        };
+        for status in ["401", "422", "503"].iter().chain(forbidden).chain(extra) {
+            let reference = responses[*status]["$ref"].as_str().unwrap_or_default();
+            assert!(
+                reference.starts_with("#/components/responses/"),
+                "{method} {path} documents {status}: {}",
+                responses[*status]
+            );
+        }
+        assert!(
+            document["paths"][path][method]["security"][0]["bearer"].is_array(),
+            "{method} {path} needs a token"
+        );
+    }
+    let components = &document["components"];
+    let invalid =
+        &components["responses"]["Invalid"]["content"]["application/problem+json"]["schema"];
+    assert_eq!(invalid["allOf"][1]["required"][0], "errors");
+    assert!(components["schemas"]["Problem"]["properties"]["type"].is_object());
+    // Request bodies are as strict as the validation.
+    let schemas = &components["schemas"];
+    assert_eq!(schemas["RegisterRocket"]["additionalProperties"], false);
+    assert_eq!(
+        schemas["RegisterRocket"]["properties"]["capacity"]["maximum"],
+        10000
+    );
+    assert_eq!(
+        schemas["RegisterRocket"]["properties"]["range"]["enum"][3],
+        "mars"
+    );
+    assert!(schemas["AbortLaunch"]["properties"]["reason"]["pattern"].is_string());
+    assert_eq!(
+        schemas["ScheduleLaunch"]["properties"]["departure_at"]["format"],
+        "date-time"
+    );
+    assert_eq!(
+        schemas["BookSeats"]["properties"]["passengers"]["minItems"],
+        1
+    );
+    assert_eq!(
+        schemas["BookSeats"]["properties"]["passengers"]["maxItems"],
+        6
+    );
+    assert_eq!(
+        schemas["PassengerRequest"]["properties"]["birth_date"]["format"],
+        "date"
+    );
+    let profile = &schemas["UpdateProfile"]["properties"]["profile"];
+    assert_eq!(profile["oneOf"].as_array().map(Vec::len), Some(3));
+    assert!(profile["oneOf"][0]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("kind")));
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_serve_answers_405_with_allow() {
+    let app = spawn_app().await;
+
+    for (method, path, allow) in [
+        ("TRACE", "/v1/rockets", "POST"),
+        (
+            "GET",
+            "/v1/launches/00000000-0000-0000-0000-000000000000/confirm",
+            "POST",
+        ),
+        ("DELETE", "/v1/profiles/me", "PUT"),
+        ("TRACE", "/health", "GET"),
+        ("POST", "/openapi.json", "GET"),
+    ] {
+        let response = app
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+    // An unknown path is still 404, whatever the method.
+    let unknown = app
+        .client
+        .request(
+            "TRACE".parse().unwrap(),
+            format!("{}/v1/nowhere", app.address),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
 #[tokio::test]
 async fn an_unknown_route_answers_a_404_problem() {
     let app = spawn_app().await;

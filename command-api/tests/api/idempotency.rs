@@ -56,6 +56,8 @@ async fn the_same_key_for_a_different_request_is_422_idempotency_key_reused() {
 
     other_body.assert_problem(422, "idempotency-key-reused");
     other_launch.assert_problem(422, "idempotency-key-reused");
+    // Like every 422, it names the field.
+    assert_eq!(other_body.json["errors"][0]["field"], "Idempotency-Key");
     assert_eq!(app.count_events("SeatsBooked").await, 1);
 }
 

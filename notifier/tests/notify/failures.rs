@@ -167,6 +167,41 @@ async fn a_dead_notification_shows_in_the_it_summary_and_a_retry_by_it_sends_it(
 }
 
 #[tokio::test]
+async fn the_notifier_serves_its_openapi_document_and_answers_405_to_other_methods() {
+    let world = World::new().await;
+    let notifier = world
+        .start_notifier(world.settings(&format!("smtp://127.0.0.1:{}", free_port())))
+        .await;
+    let base = format!("http://127.0.0.1:{}", notifier.port);
+    let document: serde_json::Value = reqwest::get(format!("{base}/openapi.json"))
+        .await
+        .expect("/openapi.json answers")
+        .json()
+        .await
+        .expect("a JSON document");
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/health", "/ready", "/metrics", "/openapi.json"] {
+        assert!(document["paths"][path]["get"].is_object(), "{path}");
+    }
+    let client = reqwest::Client::new();
+    let trace = client
+        .request(reqwest::Method::TRACE, format!("{base}/health"))
+        .send()
+        .await
+        .expect("TRACE answers");
+    assert_eq!(trace.status(), 405);
+    assert_eq!(trace.headers()["allow"], "GET");
+    let unknown = client
+        .get(format!("{base}/nowhere"))
+        .send()
+        .await
+        .expect("an unknown path answers");
+    assert_eq!(unknown.status(), 404);
+    notifier.stop().await;
+    world.cleanup().await;
+}
+
+#[tokio::test]
 async fn the_notifier_is_ready_without_smtp_and_says_so() {
     let world = World::new().await;
     let notifier = world
