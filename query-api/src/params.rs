@@ -6,6 +6,9 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use platform::{FieldError, Problem};
 use serde::Deserialize;
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::IntoParams;
 
 use crate::store::Paging;
@@ -67,8 +70,11 @@ impl Errors {
         default: u64,
     ) -> u64 {
         let Some(raw) = raw else { return default };
-        match raw.trim().parse::<u64>() {
-            Ok(value) if range.contains(&value) => value,
+        // Digits only: `u64::from_str` would also take a sign (`+5`), which
+        // the documented `type: integer` does not.
+        let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+        match raw.parse::<u64>() {
+            Ok(value) if digits && range.contains(&value) => value,
             _ => {
                 self.add(
                     field,
@@ -84,12 +90,13 @@ impl Errors {
         }
     }
 
-    /// `true` or `false` (also `1`/`0`), or `default` when absent.
+    /// `true` or `false`, exactly (the documented `type: boolean`), or
+    /// `default` when absent.
     pub fn boolean(&mut self, field: &str, raw: Option<&str>, default: bool) -> bool {
-        match raw.map(str::trim) {
+        match raw {
             None => default,
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
+            Some("true") => true,
+            Some("false") => false,
             Some(_) => {
                 self.add(field, "invalid", "must be true or false");
                 default
@@ -97,14 +104,15 @@ impl Errors {
         }
     }
 
-    /// One of `choices` (by its wire name), if present.
+    /// One of `choices` (by its wire name, exactly: the documented `enum`),
+    /// if present.
     pub fn choice<T: Copy>(
         &mut self,
         field: &str,
         raw: Option<&str>,
         choices: &[(&str, T)],
     ) -> Option<T> {
-        let raw = raw?.trim();
+        let raw = raw?;
         let found = choices.iter().find(|(name, _)| *name == raw).map(|c| c.1);
         if found.is_none() {
             let names: Vec<&str> = choices.iter().map(|c| c.0).collect();
@@ -120,7 +128,7 @@ impl Errors {
     /// A UUID in its canonical lower-case text, if present.
     pub fn uuid(&mut self, field: &str, raw: Option<&str>) -> Option<String> {
         let raw = raw?;
-        match uuid::Uuid::parse_str(raw.trim()) {
+        match uuid::Uuid::parse_str(raw) {
             Ok(id) => Some(id.to_string()),
             Err(_) => {
                 self.add(field, "invalid", "must be a UUID");
@@ -147,12 +155,16 @@ impl Errors {
         raw: Option<&str>,
         end_of_day: bool,
     ) -> Option<DateTime<Utc>> {
-        let raw = raw?.trim();
+        let raw = raw?;
         if let Some(instant) = parse_instant(raw) {
             return self.in_range(field, instant);
         }
+        // `YYYY-MM-DD` exactly (the documented `format: date`); chrono alone
+        // would also take `2027-5-1`.
+        let shaped = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
         let Some(start) = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .ok()
+            .filter(|_| shaped)
             .and_then(|day| day.and_hms_opt(0, 0, 0))
             .map(|start| start.and_utc())
         else {
@@ -195,7 +207,7 @@ impl Errors {
     /// An RFC 3339 instant (a date alone is refused: an instant is meant),
     /// if present.
     pub fn rfc3339(&mut self, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
-        let Some(instant) = parse_instant(raw?.trim()) else {
+        let Some(instant) = parse_instant(raw?) else {
             self.add(
                 field,
                 "invalid",
@@ -214,6 +226,35 @@ fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
         .or_else(|_| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")))
         .ok()
         .map(|instant| instant.with_timezone(&Utc))
+}
+
+/// The pattern of a date or an instant the stores can be asked about: the
+/// year 1970 or later (see [`EARLIEST`]; four digits, so never past
+/// 9999).
+pub const FROM_1970: &str = "^(19[7-9][0-9]|[2-9][0-9]{3})-";
+
+/// The schema of a bound of a time range ([`Errors::instant`]): an RFC
+/// 3339 instant or a date, from 1970 on.
+pub fn instant_or_date_schema() -> Schema {
+    AnyOfBuilder::new()
+        .item(string_schema(KnownFormat::DateTime))
+        .item(string_schema(KnownFormat::Date))
+        .build()
+        .into()
+}
+
+/// The schema of an exact instant ([`Errors::rfc3339`]): RFC 3339, from
+/// 1970 on.
+pub fn instant_schema() -> Schema {
+    string_schema(KnownFormat::DateTime).into()
+}
+
+fn string_schema(format: KnownFormat) -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(format)))
+        .pattern(Some(FROM_1970))
+        .build()
 }
 
 /// `page` and `page_size`, as every list endpoint takes them.
@@ -315,6 +356,38 @@ mod tests {
         let mut errors = Errors::default();
         assert_eq!(errors.rfc3339("as_of", Some("2027-05-01")), None);
         assert_eq!(errors.finish(()).unwrap_err().errors[0].field, "as_of");
+    }
+
+    #[test]
+    fn values_are_read_exactly_as_their_schema_writes_them() {
+        // What the OpenAPI document refuses (a sign or blanks around an
+        // integer, `1` for a boolean, a blank around an enum value, a date
+        // not written YYYY-MM-DD) is refused here too, so that the document
+        // is exact both ways.
+        let mut errors = Errors::default();
+        errors.integer("signed", Some("+5"), 1..=10, 1);
+        errors.integer("blank", Some(" 5"), 1..=10, 1);
+        errors.boolean("one", Some("1"), false);
+        errors.boolean("padded", Some("true "), false);
+        errors.choice("choice", Some(" a"), &[("a", 1)]);
+        errors.instant("date", Some("2027-5-1"), false);
+        errors.instant("padded_date", Some(" 2027-05-01"), false);
+        errors.rfc3339("instant", Some(" 2027-05-01T00:00:00Z"));
+        let problem = errors.finish(()).unwrap_err();
+        let fields: Vec<_> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "signed",
+                "blank",
+                "one",
+                "padded",
+                "choice",
+                "date",
+                "padded_date",
+                "instant"
+            ]
+        );
     }
 
     #[test]

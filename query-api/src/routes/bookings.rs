@@ -9,11 +9,12 @@ use platform::auth::Authenticated;
 use platform::{Problem, Role};
 use read_models::sales::BookingStatus;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::launches::wait_for_launch_version;
 use crate::errors::mongo_problem;
 use crate::freshness::{self, READ_VERSION_HEADER};
+use crate::openapi::{NotHolder, Unauthorized, Unavailable, ValidationFailed};
 use crate::params::{Errors, PagingParams};
 use crate::startup::AppState;
 use crate::views::{Booking, Page};
@@ -26,12 +27,23 @@ const STATUSES: [(&str, BookingStatus); 2] = [
     ("cancelled", BookingStatus::Cancelled),
 ];
 
+/// The statuses of a booking (the documentation of `status`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Only its schema is used.
+pub enum BookingStatusName {
+    /// Not cancelled.
+    Active,
+    /// Cancelled by its holder, or refunded when the launch was aborted.
+    Cancelled,
+}
+
 /// The filters of `GET /v1/me/bookings`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BookingParams {
-    /// `active` or `cancelled`.
-    #[param(value_type = Option<String>, example = "active")]
+    /// Only active, or only cancelled, bookings.
+    #[param(value_type = Option<BookingStatusName>, example = "active")]
     pub status: Option<String>,
     /// Only the bookings on this launch (UUID).
     #[param(value_type = Option<uuid::Uuid>)]
@@ -43,16 +55,16 @@ pub struct BookingParams {
 #[utoipa::path(get, path = "/v1/me/bookings", tag = "bookings",
     security(("bearer" = [])),
     params(BookingParams, PagingParams,
-        ("Astro-Min-Version" = Option<String>, Header, description = "`<launch_id>:<version>`: wait (bounded) until the read model has that launch's version, e.g. after booking")),
+        ("Astro-Min-Version" = Option<String>, Header, nullable = false, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[1-9][0-9]{0,17}$", description = "`<launch_id>:<version>`: wait (bounded) until the read model has that launch's version, e.g. after booking")),
     responses(
         (status = 200, body = Page<Booking>, headers(
             ("Cache-Control" = String, description = "`private, no-store`"),
             ("Astro-Read-Version" = Option<i64>, description = "With Astro-Min-Version: the launch's version seen"),
             ("Astro-Stale" = Option<String>, description = "`true` when the wait for Astro-Min-Version timed out"))),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not a traveler or an agency"),
-        (status = 422, description = "An invalid parameter, named in `errors`"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotHolder),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn mine(
     req: HttpRequest,
     Authenticated(principal): Authenticated,

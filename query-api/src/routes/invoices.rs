@@ -25,13 +25,16 @@ use chrono::{DateTime, Utc};
 use platform::auth::{Authenticated, Principal};
 use platform::{Department, Problem, Role};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::errors::postgres_problem;
 use crate::finance::{parse_number, DocumentFilter, DocumentKind};
 use crate::finance_views::{Document, DocumentDetail, DocumentPage, Horizon, Totals};
 use crate::metrics::AsOfOutcome;
+use crate::openapi::{
+    NotFinanceOrHolder, ProblemSchema, Unauthorized, Unavailable, ValidationFailed,
+};
 use crate::params::{Errors, PagingParams};
 use crate::startup::AppState;
 
@@ -91,7 +94,7 @@ impl Access {
 #[into_params(parameter_in = Query)]
 pub struct InvoiceParams {
     /// Only the documents numbered in this year (1 to 9999).
-    #[param(value_type = Option<i32>, example = 2026)]
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 9999, example = 2026)]
     pub year: Option<String>,
     /// Only the documents paid by this holder (UUID). A traveler or an
     /// agency may name only themselves (another holder is 403).
@@ -100,15 +103,26 @@ pub struct InvoiceParams {
     /// Only the documents of bookings on this launch (UUID).
     #[param(value_type = Option<uuid::Uuid>)]
     pub launch_id: Option<String>,
-    /// `invoice` or `credit_note`.
-    #[param(value_type = Option<String>, example = "invoice")]
+    /// Only invoices, or only credit notes.
+    #[param(value_type = Option<KindName>, example = "invoice")]
     pub kind: Option<String>,
     /// The documents as they stood at this instant (RFC 3339): those issued
     /// by the events up to the last one that occurred at or before it, and
     /// cancellations as of then. From 1970-01-01 to 9999-12-31 (UTC),
     /// else 422.
-    #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-31T23:59:59Z")]
+    #[param(schema_with = crate::params::instant_schema, example = "2026-12-31T23:59:59Z")]
     pub as_of: Option<String>,
+}
+
+/// The kinds of finance documents (the documentation of `kind`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Only its schema is used.
+pub enum KindName {
+    /// Invoices, `INV-YYYY-NNNNNN`.
+    Invoice,
+    /// Credit notes, `CN-YYYY-NNNNNN`.
+    CreditNote,
 }
 
 /// `as_of` of a single document.
@@ -118,7 +132,7 @@ pub struct AsOfParams {
     /// The document as it stood at this instant (RFC 3339): 404 if it was
     /// not issued yet; its cancellation and credit notes as of then. From
     /// 1970-01-01 to 9999-12-31 (UTC), else 422.
-    #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-31T23:59:59Z")]
+    #[param(schema_with = crate::params::instant_schema, example = "2026-12-31T23:59:59Z")]
     pub as_of: Option<String>,
 }
 
@@ -183,10 +197,10 @@ async fn horizon(state: &AppState, as_of: Option<DateTime<Utc>>) -> Result<Horiz
     responses(
         (status = 200, body = DocumentPage, headers(
             ("Cache-Control" = String, description = "`private, no-store`"))),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not finance, a traveler or an agency; or a holder naming another holder in `holder_id`"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "PostgreSQL is unavailable, or the finance projection has not reached `as_of` within READ_YOUR_WRITES_MAX_WAIT_MS (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotFinanceOrHolder),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     Authenticated(principal): Authenticated,
     params: web::Query<InvoiceParams>,
@@ -315,15 +329,15 @@ async fn load(
 /// fields while the profile is not projected yet).
 #[utoipa::path(get, path = "/v1/invoices/{number}", tag = "finance", operation_id = "get_invoice",
     security(("bearer" = [])),
-    params(("number" = String, Path, description = "`INV-YYYY-NNNNNN` or `CN-YYYY-NNNNNN`", example = "INV-2026-000001"), AsOfParams),
+    params(("number" = String, Path, pattern = r"^(INV|CN)-[0-9]{4}-[0-9]{6,}$", description = "`INV-YYYY-NNNNNN` or `CN-YYYY-NNNNNN` (else 422)", example = "INV-2026-000001"), AsOfParams),
     responses(
         (status = 200, body = DocumentDetail, headers(
             ("Cache-Control" = String, description = "`private, no-store`"))),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not finance, a traveler or an agency"),
-        (status = 404, description = "No such document (as of the answer), or another holder's"),
-        (status = 422, description = "A malformed `number` or `as_of`, named in `errors`"),
-        (status = 503, description = "PostgreSQL is unavailable, or the finance projection has not reached `as_of` (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotFinanceOrHolder),
+        (status = 404, description = "No such document (as of the answer), or another holder's", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn get(
     Authenticated(principal): Authenticated,
     number: web::Path<String>,
@@ -336,6 +350,22 @@ pub async fn get(
         .json(detail))
 }
 
+/// The body of a PDF answer: the file's bytes (the documentation of
+/// `GET /v1/invoices/{number}.pdf`).
+pub struct PdfFile;
+
+impl utoipa::PartialSchema for PdfFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::Custom("binary".into())))
+            .content_media_type("application/pdf")
+            .into()
+    }
+}
+
+impl ToSchema for PdfFile {}
+
 /// One document as a printable PDF (A4): the issuer, the title, number and
 /// dates, the payer, the booking and the launch, the lines and the total
 /// (an invoice), or the invoice credited, the refund percent, the reason
@@ -343,16 +373,16 @@ pub async fn get(
 /// `GET /v1/invoices/{number}`.
 #[utoipa::path(get, path = "/v1/invoices/{number}.pdf", tag = "finance", operation_id = "get_invoice_pdf",
     security(("bearer" = [])),
-    params(("number" = String, Path, description = "`INV-YYYY-NNNNNN` or `CN-YYYY-NNNNNN`", example = "INV-2026-000001"), AsOfParams),
+    params(("number" = String, Path, pattern = r"^(INV|CN)-[0-9]{4}-[0-9]{6,}$", description = "`INV-YYYY-NNNNNN` or `CN-YYYY-NNNNNN` (else 422)", example = "INV-2026-000001"), AsOfParams),
     responses(
-        (status = 200, description = "The document as `application/pdf`", content_type = "application/pdf", headers(
+        (status = 200, description = "The document as `application/pdf`", body = inline(PdfFile), content_type = "application/pdf", headers(
             ("Content-Disposition" = String, description = "`inline; filename=\"INV-2026-000001.pdf\"`"),
             ("Cache-Control" = String, description = "`private, no-store`"))),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not finance, a traveler or an agency"),
-        (status = 404, description = "No such document (as of the answer), or another holder's"),
-        (status = 422, description = "A malformed `number` or `as_of`, named in `errors`"),
-        (status = 503, description = "PostgreSQL is unavailable, or the finance projection has not reached `as_of` (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotFinanceOrHolder),
+        (status = 404, description = "No such document (as of the answer), or another holder's", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn pdf(
     Authenticated(principal): Authenticated,
     number: web::Path<String>,

@@ -12,13 +12,14 @@ use events::RocketRange;
 use platform::Problem;
 use read_models::sales::LaunchDoc;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::cache::Rendered;
 use crate::errors::mongo_problem;
 use crate::freshness::{self, MinVersion, Waited, READ_VERSION_HEADER};
 use crate::metrics::Freshness;
+use crate::openapi::{ProblemSchema, Unavailable, ValidationFailed};
 use crate::params::{Errors, PagingParams};
 use crate::startup::AppState;
 use crate::store::Paging;
@@ -37,26 +38,26 @@ pub const NO_STORE: &str = "no-store";
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListingParams {
-    /// `suborbital`, `low_earth_orbit`, `moon` or `mars`.
-    #[param(value_type = Option<String>, example = "moon")]
+    /// Only launches to this destination.
+    #[param(value_type = Option<DestinationName>, example = "moon")]
     pub destination: Option<String>,
     /// Departing at or after: an RFC 3339 instant (inclusive), or a date
     /// `YYYY-MM-DD` (from the start of that day, UTC). Encode a `+` offset
     /// as `%2B`. From 1970-01-01 to 9999-12-31 (UTC), else 422.
-    #[param(value_type = Option<String>, example = "2027-05-01")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2027-05-01")]
     pub departure_from: Option<String>,
     /// Departing before: an RFC 3339 instant (exclusive), or a date
     /// `YYYY-MM-DD` (up to the end of that day, UTC, inclusive). From
     /// 1970-01-01 to 9999-12-31 (UTC), else 422.
-    #[param(value_type = Option<String>, example = "2027-05-31")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2027-05-31")]
     pub departure_to: Option<String>,
     /// At least this many free seats (1 to 1000000). Default 1; with
     /// `all=true`, no minimum unless given.
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000000)]
     pub min_free_seats: Option<String>,
     /// `departure_at` (default), `-departure_at`, `price` or `-price`; ties
     /// are broken by launch id.
-    #[param(value_type = Option<String>, example = "price")]
+    #[param(value_type = Option<SortName>, example = "price")]
     pub sort: Option<String>,
     /// `false` (default): only launches that sell seats now (a bookable
     /// status, a departure in the future, enough free seats). `true`: every
@@ -64,6 +65,40 @@ pub struct ListingParams {
     /// by the other parameters given.
     #[param(value_type = Option<bool>)]
     pub all: Option<String>,
+}
+
+/// The destinations a listing filters on (the documentation of
+/// `destination`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Only its schema is used.
+pub enum DestinationName {
+    /// Suborbital hops.
+    Suborbital,
+    /// Low Earth orbit.
+    LowEarthOrbit,
+    /// The Moon.
+    Moon,
+    /// Mars.
+    Mars,
+}
+
+/// The orders of a listing (the documentation of `sort`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // Only its schema is used.
+pub enum SortName {
+    /// Earliest departure first.
+    #[schema(rename = "departure_at")]
+    DepartureAt,
+    /// Latest departure first.
+    #[schema(rename = "-departure_at")]
+    DepartureAtDescending,
+    /// Cheapest first.
+    #[schema(rename = "price")]
+    Price,
+    /// Dearest first.
+    #[schema(rename = "-price")]
+    PriceDescending,
 }
 
 /// The order of a listing.
@@ -209,15 +244,15 @@ impl Listing {
 /// bypasses the cache and first waits (bounded) for that launch's version.
 #[utoipa::path(get, path = "/v1/launches", tag = "launches",
     params(ListingParams, PagingParams,
-        ("Astro-Min-Version" = Option<String>, Header, description = "`<launch_id>:<version>`: wait (bounded) until the read model has that launch's version")),
+        ("Astro-Min-Version" = Option<String>, Header, nullable = false, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[1-9][0-9]{0,17}$", description = "`<launch_id>:<version>`: wait (bounded) until the read model has that launch's version (at least 1)")),
     responses(
         (status = 200, body = Page<Launch>, headers(
             ("ETag" = String, description = "Strong entity tag of the body"),
             ("Cache-Control" = String, description = "`public, max-age=1` (`no-store` with Astro-Min-Version)"),
             ("Astro-Stale" = Option<String>, description = "`true` when the wait for Astro-Min-Version timed out"))),
         (status = 304, description = "The client's copy (If-None-Match) is current"),
-        (status = 422, description = "An invalid parameter, named in `errors`"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     req: HttpRequest,
     params: web::Query<ListingParams>,
@@ -313,7 +348,7 @@ pub struct LaunchParams {
     /// Wait (bounded) until the launch's version is at least this (≥ 1):
     /// the version the command API answered. On timeout the answer is what
     /// the read model has, with `Astro-Stale: true` (404 if it has nothing).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 9223372036854775807_i64)]
     pub min_version: Option<String>,
     /// Longest wait in milliseconds (0 to 60000), capped at
     /// `READ_YOUR_WRITES_MAX_WAIT_MS` (the default).
@@ -327,16 +362,16 @@ const MAX_WAIT_MS_PARAM: u64 = 60_000;
 /// One launch (anonymous).
 #[utoipa::path(get, path = "/v1/launches/{launch_id}", tag = "launches",
     params(("launch_id" = Uuid, Path, description = "The launch"), LaunchParams,
-        ("Astro-Min-Version" = Option<String>, Header, description = "`<launch_id>:<version>`: as `min_version` when it names this launch")),
+        ("Astro-Min-Version" = Option<String>, Header, nullable = false, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[1-9][0-9]{0,17}$", description = "`<launch_id>:<version>`: as `min_version` when it names this launch")),
     responses(
         (status = 200, body = Launch, headers(
             ("ETag" = String, description = "Strong entity tag of the body"),
             ("Astro-Read-Version" = i64, description = "The version of the launch this answer reflects"),
             ("Astro-Stale" = Option<String>, description = "`true` when the wait for the version asked timed out"))),
         (status = 304, description = "The client's copy (If-None-Match) is current"),
-        (status = 404, description = "No such launch (also for an id that is not a UUID)"),
-        (status = 422, description = "An invalid parameter, named in `errors`"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 404, description = "`launch-not-found`: no such launch (also `not-found` for an id that is not a UUID)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn get(
     req: HttpRequest,
     launch_id: web::Path<Uuid>,

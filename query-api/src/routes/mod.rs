@@ -1,6 +1,10 @@
 //! Every route of the query API, in one place.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, Method};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use platform::Problem;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::startup::AppState;
 
@@ -9,64 +13,161 @@ pub mod invoices;
 pub mod launches;
 pub mod ops;
 
-/// Registers the routes.
+/// Registers the routes. Each path is one resource that answers the
+/// methods it serves and 405 (with `Allow`) to any other; a path that is
+/// not here is 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(platform::http::health))
-        .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(crate::metrics::serve))
-        .route("/openapi.json", web::get().to(crate::openapi::serve))
+    use ops::{events, logs, notifications, parked, status};
+    let get = |handler| [(Method::GET, handler)];
+    cfg.service(resource("/health", get(web::to(platform::http::health))))
+        .service(resource("/ready", get(web::to(ready))))
+        .service(resource("/metrics", get(web::to(crate::metrics::serve))))
+        .service(resource(
+            "/openapi.json",
+            get(web::to(crate::openapi::serve)),
+        ))
         .service(
             web::scope("/v1")
-                .route("/launches", web::get().to(launches::list))
-                .route("/launches/{launch_id}", web::get().to(launches::get))
-                .route("/me/bookings", web::get().to(bookings::mine))
-                .route("/invoices", web::get().to(invoices::list))
+                .service(resource("/launches", get(web::to(launches::list))))
+                .service(resource(
+                    "/launches/{launch_id}",
+                    get(web::to(launches::get)),
+                ))
+                .service(resource("/me/bookings", get(web::to(bookings::mine))))
+                .service(resource("/invoices", get(web::to(invoices::list))))
                 // Before `{number}`, which would match `<number>.pdf` too.
-                .route("/invoices/{number}.pdf", web::get().to(invoices::pdf))
-                .route("/invoices/{number}", web::get().to(invoices::get))
-                .route("/ops/logs", web::get().to(ops::logs::list))
-                .route(
+                .service(resource(
+                    "/invoices/{number}.pdf",
+                    get(web::to(invoices::pdf)),
+                ))
+                .service(resource("/invoices/{number}", get(web::to(invoices::get))))
+                .service(resource("/ops/logs", get(web::to(logs::list))))
+                .service(resource(
                     "/ops/notifications",
-                    web::get().to(ops::notifications::list),
-                )
+                    get(web::to(notifications::list)),
+                ))
                 // Before `{id}`, which would match `summary` and `retry` too.
-                .route(
+                .service(resource(
                     "/ops/notifications/summary",
-                    web::get().to(ops::notifications::summary),
-                )
-                .route(
+                    get(web::to(notifications::summary)),
+                ))
+                .service(resource(
                     "/ops/notifications/retry",
-                    web::post().to(ops::notifications::retry_many),
-                )
-                .route(
+                    [(Method::POST, web::to(notifications::retry_many))],
+                ))
+                .service(resource(
                     "/ops/notifications/{id}",
-                    web::get().to(ops::notifications::get),
-                )
-                .route(
+                    get(web::to(notifications::get)),
+                ))
+                .service(resource(
                     "/ops/notifications/{id}/retry",
-                    web::post().to(ops::notifications::retry),
-                )
-                .route("/ops/events", web::get().to(ops::events::list))
-                .route("/ops/parked", web::get().to(ops::parked::list))
+                    [(Method::POST, web::to(notifications::retry))],
+                ))
+                .service(resource("/ops/events", get(web::to(events::list))))
+                .service(resource("/ops/parked", get(web::to(parked::list))))
                 // Before `{id}`, which would match `replay` too.
-                .route(
+                .service(resource(
                     "/ops/parked/replay",
-                    web::post().to(ops::parked::replay_many),
-                )
-                .route("/ops/parked/{id}", web::get().to(ops::parked::get))
-                .route("/ops/parked/{id}", web::delete().to(ops::parked::discard))
-                .route(
+                    [(Method::POST, web::to(parked::replay_many))],
+                ))
+                .service(resource(
+                    "/ops/parked/{id}",
+                    [
+                        (Method::GET, web::to(parked::get)),
+                        (Method::DELETE, web::to(parked::discard)),
+                    ],
+                ))
+                .service(resource(
                     "/ops/parked/{id}/replay",
-                    web::post().to(ops::parked::replay),
-                )
-                .route("/ops/status", web::get().to(ops::status::get)),
+                    [(Method::POST, web::to(parked::replay))],
+                ))
+                .service(resource("/ops/status", get(web::to(status::get)))),
         );
+}
+
+/// The resource at `path` serving each `(method, route)`, and answering
+/// any other method with [`method_not_allowed`]. (To be replaced by the
+/// shared helper of `platform::http` once it exists.)
+pub fn resource<const N: usize>(
+    path: &str,
+    routes: [(Method, actix_web::Route); N],
+) -> actix_web::Resource {
+    let allow: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
+    let allow = allow.join(", ");
+    let mut resource = web::resource(path);
+    for (method, route) in routes {
+        resource = resource.route(route.method(method));
+    }
+    resource.default_service(web::to(move |req: HttpRequest| {
+        let allow = allow.clone();
+        async move { method_not_allowed(&req, &allow) }
+    }))
+}
+
+/// 405 problem+json for a method the path does not serve, with `Allow`
+/// listing those it does (RFC 9110 §15.5.6).
+pub fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
+    let mut response = Problem::new(405, "method-not-allowed", "Method not allowed")
+        .with_detail(format!(
+            "{} is not served on this path; it serves {allow}",
+            req.method()
+        ))
+        .error_response();
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// `GET /health`.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "The process is alive: `{\"status\": \"ok\"}`", body = Health)))]
+pub async fn health() -> HttpResponse {
+    platform::http::health().await
+}
+
+/// The body of `/health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(pattern = "^ok$")]
+    pub status: String,
+}
+
+/// `GET /metrics` (documentation only: served by [`crate::metrics::serve`]).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Every metric, as Prometheus text (version 0.0.4)", content_type = "text/plain", body = String)))]
+pub async fn metrics() {}
+
+/// `GET /openapi.json` (documentation only: served by
+/// [`crate::openapi::serve`]).
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document (OpenAPI 3.1)", body = Object)))]
+pub async fn openapi() {}
+
+/// The body of `/ready`, whether ready or not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `unavailable`.
+    #[schema(pattern = "^(ready|unavailable)$")]
+    pub status: String,
+    /// The sales read model's server: `up` or `down`.
+    #[schema(pattern = "^(up|down)$")]
+    pub mongo: String,
+    /// The finance database's server: `up` or `down`.
+    #[schema(pattern = "^(up|down)$")]
+    pub postgres: String,
+    /// Token revocations: `synced`, or `syncing` until read once.
+    #[schema(pattern = "^(synced|syncing)$")]
+    pub revocations: String,
 }
 
 /// `GET /ready`: 200 when MongoDB and PostgreSQL answer and the token
 /// revocations have been read, else 503; the body says which is which.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, description = "MongoDB and PostgreSQL answer"), (status = 503, description = "MongoDB or PostgreSQL does not answer, or revocations are not synced yet")))]
+    responses(
+        (status = 200, description = "MongoDB and PostgreSQL answer and the revocations are read", body = Readiness),
+        (status = 503, description = "MongoDB or PostgreSQL does not answer, or the revocations are not read yet (the body says which, as JSON, not a problem)", body = Readiness)))]
 pub async fn ready(
     state: web::Data<AppState>,
     verifier: web::Data<platform::TokenVerifier>,

@@ -13,4 +13,5 @@ mod helpers;
 mod invoices;
 mod launch;
 mod listing;
+mod openapi;
 mod ops;

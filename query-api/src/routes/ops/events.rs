@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{name, require_it, text, time_range, NO_STORE};
 use crate::errors::event_store_problem;
+use crate::openapi::{NotIt, Unauthorized, Unavailable, ValidationFailed};
 use crate::ops::events::{self, EventFilter, StoredEventView};
 use crate::params::{Errors, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::startup::AppState;
@@ -17,32 +18,34 @@ use crate::startup::AppState;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
-    /// The aggregate type (`Launch`, `Rocket`, `Profile`).
-    #[param(value_type = Option<String>, example = "Launch")]
+    /// The aggregate type (`Launch`, `Rocket`, `Profile`): 1 to 100 of
+    /// `A-Z a-z 0-9 - _ .`.
+    #[param(value_type = Option<String>, pattern = r"^\s*[A-Za-z0-9._-]{1,100}\s*$", example = "Launch")]
     pub aggregate_type: Option<String>,
     /// One aggregate's id (with or without `aggregate_type`); no control
-    /// characters.
-    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// characters, at most 200.
+    #[param(value_type = Option<String>, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub aggregate_id: Option<String>,
-    /// The event type (`SeatsBooked`, `BookingCancelled`, …).
-    #[param(value_type = Option<String>, example = "SeatsBooked")]
+    /// The event type (`SeatsBooked`, `BookingCancelled`, …): 1 to 100 of
+    /// `A-Z a-z 0-9 - _ .`.
+    #[param(value_type = Option<String>, pattern = r"^\s*[A-Za-z0-9._-]{1,100}\s*$", example = "SeatsBooked")]
     pub event_type: Option<String>,
     /// Occurred at or after: an RFC 3339 instant, or a date (UTC), from
     /// 1970-01-01 to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-25T10:00:00Z")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-25T10:00:00Z")]
     pub from: Option<String>,
     /// Occurred before: an RFC 3339 instant (exclusive), or a date (the
     /// whole day included), up to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-26")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-26")]
     pub to: Option<String>,
     /// Only events below this global position (the next, older, page:
     /// the answer's `next_before`).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 9223372036854775807_i64)]
     pub before_position: Option<String>,
     /// Only events above this global position. Alone (without
     /// `before_position`), the page is the events just above it (the
     /// previous, newer, page: the answer's `next_after`).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 9223372036854775807_i64)]
     pub after_position: Option<String>,
     /// Events per page, 1 to 100. Default 20.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
@@ -81,10 +84,10 @@ pub struct EventPage {
     params(EventParams),
     responses(
         (status = 200, body = EventPage),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "PostgreSQL is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     Authenticated(principal): Authenticated,
     params: web::Query<EventParams>,

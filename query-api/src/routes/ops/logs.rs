@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{name, require_it, text, time_range, NO_STORE};
 use crate::errors::core_problem;
+use crate::openapi::{NotIt, TooManyFollowers, Unauthorized, Unavailable, ValidationFailed};
 use crate::ops::follow::{self, Refusal};
 use crate::ops::logs::{self, Cursor, Level, LogEntry, LogFilter};
 use crate::params::Errors;
@@ -27,43 +28,48 @@ const LEVELS: &str = "error, warn, info, debug or trace";
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LogParams {
-    /// Only these levels, comma-separated (`error,warn`): exact levels.
-    #[param(value_type = Option<String>, example = "error,warn")]
+    /// Only these levels, comma-separated (`error,warn`): exact levels
+    /// (`error`, `warn` or `warning`, `info`, `debug`, `trace`, whatever
+    /// the case; blanks around them and empty items are ignored, but one
+    /// level at least).
+    #[param(schema_with = level_list_schema, example = "error,warn")]
     pub level: Option<String>,
     /// This level and the more severe ones (`warn`: warn and error). With
     /// `level` too, an entry must satisfy both.
-    #[param(value_type = Option<String>, example = "warn")]
+    #[param(schema_with = level_schema, example = "warn")]
     pub min_level: Option<String>,
-    /// Only these services, comma-separated (`command-api,auth`).
-    #[param(value_type = Option<String>, example = "command-api")]
+    /// Only these services, comma-separated (`command-api,auth`): each 1
+    /// to 100 of `A-Z a-z 0-9 - _ .`; blanks around them and empty items
+    /// are ignored (none at all: every service).
+    #[param(schema_with = service_list_schema, example = "command-api")]
     pub service: Option<String>,
     /// The message contains this text (case-insensitive, taken literally;
     /// at most 200 characters, no control characters).
-    #[param(value_type = Option<String>, example = "timed out", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[param(value_type = Option<String>, example = "timed out", max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// Logged at or after: an RFC 3339 instant, or a date (UTC), from
     /// 1970-01-01 to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-25T10:00:00Z")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-25T10:00:00Z")]
     pub from: Option<String>,
     /// Logged before: an RFC 3339 instant (exclusive), or a date (the
     /// whole day included), up to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-25T11:00:00Z")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-25T11:00:00Z")]
     pub to: Option<String>,
     /// Exact correlation id (what a client sent as `X-Correlation-Id`, or
     /// the request id; a consumer's entries carry the event's); no control
-    /// characters.
-    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// characters, at most 128.
+    #[param(value_type = Option<String>, max_length = 128, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub correlation_id: Option<String>,
     /// Exact request id (the `X-Request-Id` of an answer); no control
-    /// characters.
-    #[param(value_type = Option<String>, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    /// characters, at most 128.
+    #[param(value_type = Option<String>, max_length = 128, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub request_id: Option<String>,
     /// The authenticated user (UUID).
     #[param(value_type = Option<uuid::Uuid>)]
     pub user_id: Option<String>,
     /// Keyset cursor: only entries older than this one, as the previous
     /// page's `next_before` gave it (`<time>,<id>`).
-    #[param(value_type = Option<String>, example = "2026-11-25T10:59:58.120Z,6744a5f0c2a1b2c3d4e5f601")]
+    #[param(value_type = Option<String>, pattern = r"^\s*(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])\s*,\s*[0-9a-fA-F]{24}\s*$", example = "2026-11-25T10:59:58.120Z,6744a5f0c2a1b2c3d4e5f601")]
     pub before: Option<String>,
     /// Entries per page, 1 to 500. Default 50.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
@@ -73,6 +79,39 @@ pub struct LogParams {
     /// description). Not with `before`.
     #[param(value_type = Option<bool>)]
     pub follow: Option<String>,
+}
+
+/// One level, as [`Level::parse`] reads it (whatever the case, blanks
+/// around it ignored).
+const LEVEL_PATTERN: &str = r"\s*([eE][rR][rR][oO][rR]|[wW][aA][rR][nN]([iI][nN][gG])?|[iI][nN][fF][oO]|[dD][eE][bB][uU][gG]|[tT][rR][aA][cC][eE])\s*";
+
+/// One service name, as [`name`] reads it.
+const SERVICE_PATTERN: &str = r"\s*[A-Za-z0-9._-]{1,100}\s*";
+
+fn string_pattern(pattern: String) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(pattern))
+        .build()
+}
+
+/// `min_level`: one level.
+fn level_schema() -> utoipa::openapi::Object {
+    string_pattern(format!("^{LEVEL_PATTERN}$"))
+}
+
+/// `level`: levels, comma-separated, empty items ignored, one at least.
+fn level_list_schema() -> utoipa::openapi::Object {
+    string_pattern(format!(
+        r"^(\s*,)*{LEVEL_PATTERN}(,({LEVEL_PATTERN}|\s*))*$"
+    ))
+}
+
+/// `service`: names, comma-separated, empty items ignored.
+fn service_list_schema() -> utoipa::openapi::Object {
+    string_pattern(format!(
+        r"^({SERVICE_PATTERN}|\s*)(,({SERVICE_PATTERN}|\s*))*$"
+    ))
 }
 
 /// A page of log entries.
@@ -85,6 +124,57 @@ pub struct LogPage {
     /// The `before` of the next (older) page; null when there is none.
     pub next_before: Option<String>,
 }
+
+/// One event of a followed log (the documentation of `follow=true`), as
+/// an SSE client reads it: OpenAPI 3.1 describes a `text/event-stream` by
+/// the schema of each event.
+pub struct LogStreamEvent;
+
+impl utoipa::PartialSchema for LogStreamEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "One Server-Sent Event. The stream opens with `retry: 1000` and a comment, and sends a `: heartbeat` comment after 15 s of silence (comments are not events).",
+            ))
+            .property(
+                "event",
+                string()
+                    .enum_values(Some(["message", "lagged", "gap", "error", "end"]))
+                    .description(Some(
+                        "`message` (no `event:` line): a new entry; `lagged`: the client read too slowly and `skipped` entries were dropped; `gap`: the shared change stream restarted (entries logged meanwhile may be missing); `error`: it failed (the response ends: reconnect); `end`: `OPS_FOLLOW_MAX_SECS` passed or the change stream ended (the response ends: reconnect)",
+                    )),
+            )
+            .property(
+                "id",
+                string().description(Some(
+                    "The entry's cursor, `<RFC 3339 time>,<id>` (set by each `message`)",
+                )),
+            )
+            .property(
+                "data",
+                string()
+                    .content_media_type("application/json")
+                    .description(Some(
+                        "JSON: a `message` carries a `LogEntry`; `lagged` `{\"skipped\": n}`; `gap`, `error` and `end` `{\"reason\": \"…\"}`",
+                    )),
+            )
+            .property(
+                "retry",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .description(Some("Milliseconds before a reconnection")),
+            )
+            .required("event")
+            .required("data")
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl ToSchema for LogStreamEvent {}
 
 /// The validated parameters.
 struct Query {
@@ -228,8 +318,9 @@ fn too_many_followers(refusal: Refusal) -> Problem {
 /// `: heartbeat` comment after 15 s of silence; `event: lagged`
 /// (`{"skipped": n}`) when the client read too slowly and `n` entries were
 /// dropped; `event: gap` when the shared stream had to restart (entries
-/// logged meanwhile may be missing); after `OPS_FOLLOW_MAX_SECS` an
-/// `event: end` and the end of the response (reconnect to go on). 429
+/// logged meanwhile may be missing); `event: error` and the end of the
+/// response when it failed; after `OPS_FOLLOW_MAX_SECS` an `event: end`
+/// and the end of the response (reconnect to go on). 429
 /// (Retry-After) past `OPS_FOLLOW_MAX_PER_USER` streams of one user or
 /// `OPS_FOLLOW_MAX_FOLLOWERS` in all; 503 when the change stream cannot
 /// be opened.
@@ -237,12 +328,15 @@ fn too_many_followers(refusal: Refusal) -> Problem {
     security(("bearer" = [])),
     params(LogParams),
     responses(
-        (status = 200, description = "A page of entries, or with `follow=true` a `text/event-stream` of new entries", body = LogPage),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 429, description = "(follow) Too many follow streams, of this user or in all (Retry-After)"),
-        (status = 503, description = "MongoDB is unavailable, or (follow) the change stream cannot be opened (Retry-After)")))]
+        (status = 200, description = "A page of entries (`application/json`), or with `follow=true` a stream of the new entries (`text/event-stream`, the events of the operation's description)", content(
+            (LogPage = "application/json"),
+            (LogStreamEvent = "text/event-stream")),
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyFollowers),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     Authenticated(principal): Authenticated,
     params: web::Query<LogParams>,

@@ -14,23 +14,41 @@ use uuid::Uuid;
 
 use super::{require_it, text, time_range, NO_STORE};
 use crate::errors::core_problem;
+use crate::openapi::{NotIt, ProblemSchema, Unauthorized, Unavailable, ValidationFailed};
 use crate::ops::notifications::{
     self, Notification, NotificationFilter, ReadError, Requeue, Summary,
 };
 use crate::params::{Errors, PagingParams};
 use crate::startup::AppState;
 
-/// The filters of `GET /v1/ops/notifications`.
+/// The statuses `GET /v1/ops/notifications` filters on.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatusParams {
+    /// Only these statuses, comma-separated: `pending`, `sent`, `failed`,
+    /// `dead` (empty items are ignored, but one status at least).
+    #[param(value_type = Option<String>, pattern = r"^,*(pending|sent|failed|dead)(,+(pending|sent|failed|dead))*,*$", example = "dead")]
+    pub status: Option<String>,
+}
+
+/// The statuses `POST /v1/ops/notifications/retry` re-queues.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RetryStatusParams {
+    /// `dead` (the default), `failed`, or both, comma-separated (empty
+    /// items are ignored, but one status at least).
+    #[param(value_type = Option<String>, pattern = r"^,*(failed|dead)(,+(failed|dead))*,*$", example = "dead")]
+    pub status: Option<String>,
+}
+
+/// The other filters of `GET /v1/ops/notifications`, and of its bulk
+/// re-queue.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationParams {
-    /// Only these statuses, comma-separated: `pending`, `sent`, `failed`,
-    /// `dead`.
-    #[param(value_type = Option<String>, example = "dead")]
-    pub status: Option<String>,
     /// The recipient's address (exact, whatever the case); no control
     /// characters.
-    #[param(value_type = Option<String>, example = "ada@example.com", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[param(value_type = Option<String>, example = "ada@example.com", max_length = 320, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub recipient: Option<String>,
     /// The booking (UUID).
     #[param(value_type = Option<uuid::Uuid>)]
@@ -40,14 +58,20 @@ pub struct NotificationParams {
     pub event_id: Option<String>,
     /// Created at or after: an RFC 3339 instant, or a date (UTC), from
     /// 1970-01-01 to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-25")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-25")]
     pub from: Option<String>,
     /// Created before: an RFC 3339 instant (exclusive), or a date (the
     /// whole day included), up to 9999-12-31 (else 422).
-    #[param(value_type = Option<String>, example = "2026-11-26")]
+    #[param(schema_with = crate::params::instant_or_date_schema, example = "2026-11-26")]
     pub to: Option<String>,
+}
+
+/// What `GET /v1/ops/notifications` adds to each notification.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncludeParams {
     /// `body`: with each email's `text` and `html` (left out by default).
-    #[param(value_type = Option<String>, example = "body")]
+    #[param(value_type = Option<String>, pattern = "^(body)?$", example = "body")]
     pub include: Option<String>,
 }
 
@@ -92,23 +116,25 @@ fn no_store() -> actix_web::HttpResponseBuilder {
 /// `include=body`.
 #[utoipa::path(get, path = "/v1/ops/notifications", tag = "it", operation_id = "list_notifications",
     security(("bearer" = [])),
-    params(NotificationParams, PagingParams),
+    params(StatusParams, NotificationParams, IncludeParams, PagingParams),
     responses(
         (status = 200, body = NotificationPage),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     Authenticated(principal): Authenticated,
+    status: web::Query<StatusParams>,
     params: web::Query<NotificationParams>,
+    include: web::Query<IncludeParams>,
     paging: web::Query<PagingParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     require_it(&principal)?;
     let mut errors = Errors::default();
-    let filter = parse_filter(&mut errors, &params, &STATUSES);
-    let bodies = match params.include.as_deref().map(str::trim) {
+    let filter = parse_filter(&mut errors, status.status.as_deref(), &params, &STATUSES);
+    let bodies = match include.include.as_deref() {
         None | Some("") => false,
         Some("body") => true,
         Some(_) => {
@@ -129,16 +155,17 @@ pub async fn list(
     }))
 }
 
-/// The filters of `params` (but `include`), the statuses among `allowed`;
-/// each invalid one is added to `errors`.
+/// The filters of `status` (among `allowed`) and `params`; each invalid
+/// one is added to `errors`.
 fn parse_filter(
     errors: &mut Errors,
+    status: Option<&str>,
     params: &NotificationParams,
     allowed: &[(&str, NotificationStatus)],
 ) -> NotificationFilter {
     let mut statuses = Vec::new();
-    if let Some(raw) = params.status.as_deref() {
-        let items: Vec<&str> = raw.split(',').filter(|i| !i.trim().is_empty()).collect();
+    if let Some(raw) = status {
+        let items: Vec<&str> = raw.split(',').filter(|i| !i.is_empty()).collect();
         for item in &items {
             if let Some(status) = errors.choice("status", Some(item), allowed) {
                 statuses.push(status);
@@ -184,29 +211,32 @@ const RETRYABLE: [(&str, NotificationStatus); 2] = [
 /// the same query parameters as `GET /v1/ops/notifications`, so what that
 /// lists is what this re-queues (e.g. every one that died during an SMTP
 /// outage: `?status=dead&from=…&to=…`). `status` may be `dead` (the
-/// default), `failed` (to retry now rather than after the backoff) or both;
-/// `include` is not accepted. Each matching notification that no sender
+/// default), `failed` (to retry now rather than after the backoff) or both.
+/// `include` is not a parameter here (it chooses what a list shows; this
+/// answers a count): sent anyway, it is 422. Each matching notification that no sender
 /// holds changes as with the re-queue of one (`pending`, `attempts: 0`, due
 /// now, `requeued` + 1). Answers how many were re-queued (0 when none
 /// matched).
 #[utoipa::path(post, path = "/v1/ops/notifications/retry", tag = "it", operation_id = "retry_notifications",
     security(("bearer" = [])),
-    params(NotificationParams),
+    params(RetryStatusParams, NotificationParams),
     responses(
         (status = 200, body = Requeued),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors` (a status other than dead or failed, `include`)"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn retry_many(
     Authenticated(principal): Authenticated,
+    status: web::Query<RetryStatusParams>,
     params: web::Query<NotificationParams>,
+    include: web::Query<IncludeParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     require_it(&principal)?;
     let mut errors = Errors::default();
-    let mut filter = parse_filter(&mut errors, &params, &RETRYABLE);
-    if params.include.is_some() {
+    let mut filter = parse_filter(&mut errors, status.status.as_deref(), &params, &RETRYABLE);
+    if include.include.is_some() {
         errors.add("include", "invalid", "is not accepted here");
     }
     errors.finish(())?;
@@ -231,10 +261,10 @@ pub async fn retry_many(
     params(("id" = uuid::Uuid, Path, description = "The notification's id")),
     responses(
         (status = 200, body = Notification),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 404, description = "No such notification (or a malformed id)"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 404, description = "No such notification (or a malformed id)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable)))]
 pub async fn get(
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
@@ -271,9 +301,9 @@ fn not_found(id: &str) -> Problem {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Summary),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 503, response = Unavailable)))]
 pub async fn summary(
     Authenticated(principal): Authenticated,
     state: web::Data<AppState>,
@@ -296,11 +326,11 @@ pub async fn summary(
     params(("id" = uuid::Uuid, Path, description = "The notification's id")),
     responses(
         (status = 200, description = "Re-queued: the notification as it is now", body = Notification),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 404, description = "No such notification (or a malformed id)"),
-        (status = 409, description = "`not-retryable`: it is pending or sent, or being sent now"),
-        (status = 503, description = "MongoDB is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 404, description = "No such notification (or a malformed id)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 409, description = "`not-retryable`: it is pending or sent, or being sent now", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable)))]
 pub async fn retry(
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{require_it, NO_STORE};
+use crate::openapi::{NotIt, ProblemSchema, Unauthorized, Unavailable, ValidationFailed};
 use crate::ops::parked::{ParkedError, ParkedEvent, ParkingLot, Stored, PROJECTIONS};
 use crate::params::{Errors, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::startup::AppState;
@@ -21,11 +22,13 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ParkedParams {
     /// Only this projection's: `sales`, `profiles` or `notifier-planning`.
-    #[param(value_type = Option<String>, example = "sales")]
+    #[param(value_type = Option<String>, pattern = "^(sales|profiles|notifier-planning)$", example = "sales")]
     pub projection: Option<String>,
     /// Only those of this aggregate (its id, as in the dead-letter
-    /// subject; `unknown` when the consumer could not read it).
-    #[param(value_type = Option<String>)]
+    /// subject; `unknown` when the consumer could not read it): 1 to 200
+    /// characters, none of them `.`, `*`, `>`, a blank or a control
+    /// character (blanks around it are ignored).
+    #[param(value_type = Option<String>, pattern = r"^\s*[^.*>\s\u0000-\u001F\u007F-\u009F]{1,200}\s*$")]
     pub aggregate_id: Option<String>,
 }
 
@@ -35,7 +38,7 @@ pub struct ParkedParams {
 pub struct ParkedPaging {
     /// Only parked events after this id (the next page: the answer's
     /// `next_after`).
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 9223372036854775807_i64)]
     pub after_id: Option<String>,
     /// Items per page, 1 to 100. Default 20.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
@@ -46,9 +49,10 @@ pub struct ParkedPaging {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReplayLimit {
-    /// At most this many, 1 to `OPS_PARKED_REPLAY_MAX` (100). Default
+    /// At most this many, 1 to `OPS_PARKED_REPLAY_MAX` (100 unless
+    /// configured otherwise: the `maximum` of this document). Default
     /// `OPS_PARKED_REPLAY_MAX`.
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 
@@ -155,7 +159,7 @@ fn filters(errors: &mut Errors, params: &ParkedParams) -> (Vec<&'static str>, Op
     let aggregate_id = params.aggregate_id.as_deref().and_then(|raw| {
         let raw = raw.trim();
         // One subject token: no separator, no wildcard.
-        let valid = (1..=200).contains(&raw.len())
+        let valid = (1..=200).contains(&raw.chars().count())
             && !raw
                 .chars()
                 .any(|c| matches!(c, '.' | '*' | '>') || c.is_whitespace() || c.is_control());
@@ -225,10 +229,10 @@ async fn parked(lot: &ParkingLot, id: u64) -> Result<(Stored, String), Problem> 
     params(ParkedParams, ParkedPaging),
     responses(
         (status = 200, body = ParkedPage),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "NATS is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn list(
     Authenticated(principal): Authenticated,
     params: web::Query<ParkedParams>,
@@ -238,7 +242,12 @@ pub async fn list(
     require_it(&principal)?;
     let mut errors = Errors::default();
     let (projections, key) = filters(&mut errors, &params);
-    let after = errors.integer("after_id", paging.after_id.as_deref(), 0..=u64::MAX - 1, 0);
+    let after = errors.integer(
+        "after_id",
+        paging.after_id.as_deref(),
+        0..=i64::MAX as u64,
+        0,
+    );
     let limit = errors.integer(
         "limit",
         paging.limit.as_deref(),
@@ -271,11 +280,11 @@ pub async fn list(
     params(("id" = u64, Path, description = "The parked event's id (its dead-letter stream sequence)")),
     responses(
         (status = 200, body = ParkedDetail),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 404, description = "No such parked event (or a malformed id)"),
-        (status = 409, description = "`not-replayable`: a dead notification, not a parked event"),
-        (status = 503, description = "NATS is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 404, description = "No such parked event (or a malformed id)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 409, description = "`not-replayable`: a dead notification, not a parked event", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable)))]
 pub async fn get(
     Authenticated(principal): Authenticated,
     id: web::Path<u64>,
@@ -319,11 +328,11 @@ pub async fn get(
     params(("id" = u64, Path, description = "The parked event's id")),
     responses(
         (status = 200, body = ReplayOutcome),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 404, description = "No such parked event (or a malformed id)"),
-        (status = 409, description = "`not-replayable`: a dead notification, or no original subject; `no-stream`: no stream takes the original subject"),
-        (status = 503, description = "NATS is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 404, description = "No such parked event (or a malformed id)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 409, description = "`not-replayable`: a dead notification, or no original subject; `no-stream`: no stream takes the original subject", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable)))]
 pub async fn replay(
     Authenticated(principal): Authenticated,
     id: web::Path<u64>,
@@ -376,10 +385,10 @@ async fn replay_one(
     params(ParkedParams, ReplayLimit),
     responses(
         (status = 200, body = BulkReplay),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 422, description = "Invalid parameters, each named in `errors`"),
-        (status = 503, description = "NATS is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
 pub async fn replay_many(
     Authenticated(principal): Authenticated,
     params: web::Query<ParkedParams>,
@@ -448,11 +457,11 @@ pub async fn replay_many(
     params(("id" = u64, Path, description = "The parked event's id")),
     responses(
         (status = 200, description = "Discarded", body = ParkedEvent),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee"),
-        (status = 404, description = "No such parked event (or a malformed id)"),
-        (status = 409, description = "`not-replayable`: a dead notification, not a parked event"),
-        (status = 503, description = "NATS is unavailable (Retry-After)")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 404, description = "No such parked event (or a malformed id)", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 409, description = "`not-replayable`: a dead notification, not a parked event", body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable)))]
 pub async fn discard(
     Authenticated(principal): Authenticated,
     id: web::Path<u64>,

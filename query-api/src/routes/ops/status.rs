@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{require_it, NO_STORE};
+use crate::openapi::{NotIt, Unauthorized};
 use crate::ops::events;
 use crate::ops::status::{self, JetStreamStatus, ParkedStatus, ProjectionLag, ServiceStatus};
 use crate::startup::AppState;
@@ -165,8 +166,8 @@ async fn projections(state: &AppState, timeout: Duration) -> Projections {
     security(("bearer" = [])),
     responses(
         (status = 200, body = StatusReport),
-        (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not an IT employee")))]
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt)))]
 pub async fn get(
     Authenticated(principal): Authenticated,
     state: web::Data<AppState>,
