@@ -5,6 +5,7 @@
 # and prints "schemathesis result: N passed, M failed". Not meant to be run
 # by hand (see docs/testing.md).
 set -uo pipefail
+HOOKS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 : "${SCHEMATHESIS_ST:?the st command of the pinned schemathesis}"
 : "${SCHEMATHESIS_SEED:=20260}"
@@ -38,7 +39,10 @@ run_one() {
         headers=(-H "Authorization: Bearer $token")
     fi
     started=$SECONDS
-    "$SCHEMATHESIS_ST" run "$base/openapi.json" \
+    # The hooks drop the 422s of rules a schema cannot say (a range's end
+    # after its start, follow without a cursor; scripts/schemathesis_hooks.py).
+    PYTHONPATH="$HOOKS_DIR" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+        "$SCHEMATHESIS_ST" run "$base/openapi.json" \
         --checks all \
         "${headers[@]}" \
         --generation-allow-x00 true \

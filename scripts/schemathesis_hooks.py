@@ -1,6 +1,6 @@
-"""Schemathesis hooks for the query API (SCHEMATHESIS_HOOKS): the rules JSON
-Schema cannot express, each dropped precisely (only the 422 that names
-that rule), see docs/decisions.md §21."""
+"""Schemathesis hooks of scripts/schemathesis-runner.sh (SCHEMATHESIS_HOOKS):
+the rules JSON Schema cannot express, each dropped precisely (only the 422
+that names that rule), see docs/decisions.md §21."""
 import schemathesis
 
 # A time range's end must be after its start (cross-parameter).
