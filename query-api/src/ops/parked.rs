@@ -350,6 +350,16 @@ impl ParkingLot {
                     Err(error) if error.kind() == stream::RawMessageErrorKind::NoMessageFound => {
                         Ok(None)
                     }
+                    // A sequence the server cannot look up at all (0) is
+                    // answered "bad request": no such message either.
+                    Err(error)
+                        if matches!(
+                            error.kind(),
+                            stream::RawMessageErrorKind::JetStream(ref e) if e.code() == 400
+                        ) =>
+                    {
+                        Ok(None)
+                    }
                     Err(error) => Err(error),
                 }
             })

@@ -586,6 +586,17 @@ async fn bad_parameters_are_422_naming_each_and_a_malformed_id_is_404() {
             .status,
         404
     );
+    // No message has sequence 0: the server calls it a bad request, which
+    // is no such parked event (it was a 503 "NATS is unavailable").
+    ops.get("/v1/ops/parked/0")
+        .await
+        .assert_problem(404, "parked-event-not-found");
+    ops.post("/v1/ops/parked/0/replay", Some(&ops.it))
+        .await
+        .assert_problem(404, "parked-event-not-found");
+    ops.get(&format!("/v1/ops/parked/{}", u64::MAX))
+        .await
+        .assert_problem(404, "parked-event-not-found");
 
     lot.delete().await;
 }
