@@ -64,7 +64,8 @@ pub struct NotificationPage {
     pub total: u64,
 }
 
-const STATUSES: [(&str, NotificationStatus); 4] = [
+/// The statuses `GET /v1/ops/notifications` filters by, by wire name.
+pub const STATUSES: [(&str, NotificationStatus); 4] = [
     ("pending", NotificationStatus::Pending),
     ("sent", NotificationStatus::Sent),
     ("failed", NotificationStatus::Failed),
@@ -131,7 +132,7 @@ pub async fn list(
 
 /// The filters of `params` (but `include`), the statuses among `allowed`;
 /// each invalid one is added to `errors`.
-fn parse_filter(
+pub fn parse_filter(
     errors: &mut Errors,
     params: &NotificationParams,
     allowed: &[(&str, NotificationStatus)],
