@@ -3,7 +3,8 @@
 # whole workspace's tests against a real PostgreSQL, NATS (JetStream), a
 # MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
 # (maildev), which are installed and started here if needed; then the short
-# chaos run (scripts/chaos.sh, docs/reliability.md).
+# chaos run (scripts/chaos.sh, docs/reliability.md) and every fuzz target
+# briefly (scripts/fuzz.sh, docs/testing.md).
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -86,16 +87,28 @@ step "chaos run (short profile)"
 chaos_status=0
 CHAOS_PROFILE=short "$ROOT/scripts/chaos.sh" 2>&1 | tee -a "$test_log" || chaos_status=$?
 
+# Every fuzz target for FUZZ_SECONDS (docs/testing.md), each one check
+# ("fuzz result: N passed, M failed") in the total below.
+step "fuzz (${FUZZ_SECONDS:=15} s per target)"
+fuzz_status=0
+FUZZ_SECONDS=$FUZZ_SECONDS "$ROOT/scripts/fuzz.sh" 2>&1 | tee -a "$test_log" || fuzz_status=$?
+if ((fuzz_status != 0)); then
+    # Targets that could not even be built still count as one failed check.
+    grep -q '^fuzz result:' "$test_log" || echo 'fuzz result: 0 passed, 1 failed' >>"$test_log"
+fi
+
 current_step=""
+((fuzz_status == 0)) || log "FAILED: fuzz (exit $fuzz_status): the crashing input and how to replay it are named above"
 if ((chaos_status != 0)); then
     # A run that could not even start still counts as one failed check.
     grep -q '^chaos result:' "$test_log" || echo 'chaos result: 0 passed, 1 failed' >>"$test_log"
     log "FAILED: chaos run (exit $chaos_status): the invariants marked FAILED above did not hold"
-else
+elif ((fuzz_status == 0)); then
     log "all checks passed"
 fi
 awk '/^test result:/ { p += $4; f += $6 }
      /^chaos result:/ { p += $3; f += $5 }
+     /^fuzz result:/ { p += $3; f += $5 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
 trap 'rm -f "$test_log"' EXIT
-exit "$chaos_status"
+exit "$((chaos_status != 0 ? chaos_status : fuzz_status))"
