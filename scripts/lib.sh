@@ -763,6 +763,60 @@ ensure_cargo() {
         die "cargo not found; install Rust >= 1.85 with rustup (https://rustup.rs)"
 }
 
+# --- cargo-fuzz and the fuzz build cache -------------------------------------
+# CI runs the test command on a clean clone every time, so anything kept in
+# the checkout (.run/, target/) is built again on every run: cargo-fuzz
+# itself (about 6 minutes) and the instrumented build of the fuzz targets'
+# dependency tree. Both live in a machine-level cache instead, outside any
+# checkout (like a CI cache), shared by every clone on the machine and found
+# again by the next run. Deleting ASTRO_CACHE_DIR is always safe when no run
+# is in progress: the next run rebuilds what it needs (docs/testing.md).
+: "${ASTRO_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/astro-bookings}"
+CARGO_FUZZ_VERSION="0.13.2"
+: "${CARGO_FUZZ_DIR:=$ASTRO_CACHE_DIR/tools/cargo-fuzz-$CARGO_FUZZ_VERSION}"
+# The fuzz targets' cargo target directory: an instrumented build (other
+# RUSTFLAGS than the workspace's), so it cannot share target/ anyway.
+: "${FUZZ_TARGET_DIR:=$ASTRO_CACHE_DIR/fuzz-target}"
+# Past this size (in MB) the fuzz target directory is emptied before the
+# build: each checkout path adds its own copy of the project's crates.
+: "${FUZZ_TARGET_MAX_MB:=6000}"
+
+# True if the given cargo-fuzz binary is exactly the pinned version.
+_cargo_fuzz_ok() {
+    [[ -x $1 ]] && "$1" --version 2>/dev/null | grep -qF " $CARGO_FUZZ_VERSION"
+}
+
+# Make `cargo fuzz` the pinned cargo-fuzz: the one in CARGO_FUZZ_DIR,
+# installed there if missing (`cargo install --locked` from crates.io, with
+# the versions of its own Cargo.lock; the registry's prebuilt binaries are
+# not reachable here). It is built in a temporary directory and moved into
+# place whole, so a concurrent run or an interrupted install never leaves a
+# half-installed tool behind.
+ensure_cargo_fuzz() {
+    ensure_cargo
+    if ! _cargo_fuzz_ok "$CARGO_FUZZ_DIR/bin/cargo-fuzz"; then
+        log "installing cargo-fuzz $CARGO_FUZZ_VERSION (crates.io) into $CARGO_FUZZ_DIR"
+        local tmp="$CARGO_FUZZ_DIR.tmp.$$"
+        rm -rf "$tmp"
+        mkdir -p "$tmp"
+        # Its own target directory: not the caller's CARGO_TARGET_DIR.
+        if ! cargo install --quiet --locked --version "$CARGO_FUZZ_VERSION" \
+            --root "$tmp" --target-dir "$tmp/build" cargo-fuzz >&2; then
+            rm -rf "$tmp"
+            die "cargo install cargo-fuzz@$CARGO_FUZZ_VERSION failed"
+        fi
+        rm -rf "$tmp/build"
+        _cargo_fuzz_ok "$tmp/bin/cargo-fuzz" || {
+            rm -rf "$tmp"
+            die "the cargo-fuzz built does not report $CARGO_FUZZ_VERSION"
+        }
+        rm -rf "$CARGO_FUZZ_DIR"
+        mv "$tmp" "$CARGO_FUZZ_DIR"
+    fi
+    PATH="$CARGO_FUZZ_DIR/bin:$PATH"
+    export PATH
+}
+
 # Drop the MongoDB databases whose names start with one of PREFIXES (the
 # tests' sales_test_*, left by killed or failed runs). Needs ensure_mongo.
 drop_mongo_databases() {

@@ -3,9 +3,10 @@
 # whole workspace's tests against a real PostgreSQL, NATS (JetStream), a
 # MongoDB-wire-compatible server (SecantusDB) and an SMTP capture server
 # (maildev), which are installed and started here if needed; then the short
-# chaos run (scripts/chaos.sh, docs/reliability.md) and schemathesis against
-# every service as every role (scripts/schemathesis.sh, docs/testing.md)
-# and the Cypress black-box suite in tests/ (scripts/cypress.sh).
+# chaos run (scripts/chaos.sh, docs/reliability.md), schemathesis against
+# every service as every role (scripts/schemathesis.sh), every fuzz target
+# briefly (scripts/fuzz.sh) and the Cypress black-box suite in tests/
+# (scripts/cypress.sh); docs/testing.md.
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -108,6 +109,9 @@ black_box chaos "chaos run (short profile)" env CHAOS_PROFILE=short "$ROOT/scrip
 # Schemathesis against every service's OpenAPI document with the token of
 # every role (docs/testing.md), each (service, role) one check.
 black_box schemathesis "schemathesis (every service × every role)" "$ROOT/scripts/schemathesis.sh"
+# Every fuzz target for FUZZ_SECONDS (docs/testing.md), each one check; the
+# crashing input and how to replay it are named in its output.
+black_box fuzz "fuzz (${FUZZ_SECONDS:=15} s per target)" env FUZZ_SECONDS="$FUZZ_SECONDS" "$ROOT/scripts/fuzz.sh"
 # The Cypress black-box suite (tests/, docs/testing.md), each test one check.
 black_box cypress "cypress (tests/)" "$ROOT/scripts/cypress.sh"
 

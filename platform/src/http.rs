@@ -299,7 +299,9 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
             let message = clean(&inner.to_string());
             let field = match (path.as_str(), missing_field(&message)) {
                 (".", Some(field)) => field,
-                (".", None) => "body".into(),
+                // "" is an unknown top-level key that is itself empty
+                // (serde names an unknown field by its key).
+                ("." | "", None) => "body".into(),
                 (path, Some(field)) => format!("{path}.{field}"),
                 (path, None) => path.to_owned(),
             };
@@ -526,6 +528,26 @@ mod tests {
             assert_eq!(problem.status, 422, "{refused}");
             assert_eq!(problem.errors[0].field, "seats", "{refused}");
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: String,
+    }
+
+    /// Found by the `command_bodies` fuzz target: serde names an unknown
+    /// field by its key, and a top-level empty key made a 422 whose field
+    /// was blank.
+    #[test]
+    fn an_unknown_empty_key_is_named_as_the_body() {
+        let problem = parse_json::<Strict>(br#"{"":"x","name":"A"}"#).unwrap_err();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].field, "body");
+        assert!(problem.errors[0].message.contains("unknown field"));
+        let problem = parse_json::<Strict>(br#"{"name":"A","size":1}"#).unwrap_err();
+        assert_eq!(problem.errors[0].field, "size");
     }
 
     #[test]

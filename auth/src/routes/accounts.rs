@@ -106,6 +106,33 @@ impl Created {
     }
 }
 
+/// A registration's normalized email and the role its profile gives, or a
+/// 422 naming every invalid field (employees cannot register themselves).
+pub fn check_registration(
+    email: &str,
+    password: &str,
+    profile: &Profile,
+) -> Result<(String, Role), Problem> {
+    let (email, mut errors) = check_credentials(email, password);
+    let role = match profile {
+        Profile::Traveler(_) => Role::Traveler,
+        Profile::Agency(_) => Role::Agency,
+        Profile::Employee(_) => {
+            errors.push(FieldError::new(
+                "profile.kind",
+                "not-allowed",
+                "employees are created by an IT employee; register as traveler or agency",
+            ));
+            Role::Traveler
+        }
+    };
+    errors.extend(check_profile(profile, ""));
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    Ok((email, role))
+}
+
 /// `POST /v1/auth/register`: a traveler or an agency creates an account.
 /// 422 names every invalid field (beyond the schema: a traveler under 18,
 /// a common password or one containing the email's name, an email whose
@@ -127,23 +154,7 @@ pub async fn register(
         password,
         profile,
     } = body.value;
-    let (email, mut errors) = check_credentials(&email, password.expose_secret());
-    let role = match &profile {
-        Profile::Traveler(_) => Role::Traveler,
-        Profile::Agency(_) => Role::Agency,
-        Profile::Employee(_) => {
-            errors.push(FieldError::new(
-                "profile.kind",
-                "not-allowed",
-                "employees are created by an IT employee; register as traveler or agency",
-            ));
-            Role::Traveler
-        }
-    };
-    errors.extend(check_profile(&profile, ""));
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
+    let (email, role) = check_registration(&email, password.expose_secret(), &profile)?;
     let account = NewAccount {
         email,
         password,
@@ -175,6 +186,22 @@ pub struct EmployeeRequest {
     pub full_name: String,
 }
 
+/// A new employee's normalized email and profile, or a 422 naming every
+/// invalid field (`full_name` as in the flat body).
+pub fn check_employee(
+    email: &str,
+    password: &str,
+    full_name: String,
+) -> Result<(String, Profile), Problem> {
+    let profile = Profile::Employee(EmployeeProfile { full_name });
+    let (email, mut errors) = check_credentials(email, password);
+    errors.extend(check_profile(&profile, "profile."));
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    Ok((email, profile))
+}
+
 /// `POST /v1/auth/employees` (IT employees only; any other role is 403):
 /// creates an employee of a department. 409 when the email is taken.
 #[utoipa::path(post, path = "/v1/auth/employees", tag = "auth", request_body = EmployeeRequest,
@@ -198,12 +225,7 @@ pub async fn create_employee(
         department,
         full_name,
     } = body.value;
-    let profile = Profile::Employee(EmployeeProfile { full_name });
-    let (email, mut errors) = check_credentials(&email, password.expose_secret());
-    errors.extend(check_profile(&profile, "profile."));
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
+    let (email, profile) = check_employee(&email, password.expose_secret(), full_name)?;
     let role = Role::Employee(department);
     let account = NewAccount {
         email,

@@ -39,6 +39,32 @@ pub struct LoginRequest {
     pub password: SecretString,
 }
 
+/// The account a login names, as the throttle counts it: the normalized
+/// email, or a 422 for an email with a control character (no account can
+/// have one). An email that is not valid otherwise cannot have an account
+/// either; it is counted and answered like any unknown one, its key bounded
+/// to [`domain::profile::MAX_EMAIL`] characters.
+pub fn account_key(email: &str) -> Result<String, Problem> {
+    // The password is not checked for such an email (it is never stored or
+    // shown, and refusing one could lock out an account whose password was
+    // set before the rule).
+    if let Err(error) = domain::text::no_control(email) {
+        return Err(Problem::invalid(vec![platform::FieldError::new(
+            "email",
+            error.code(),
+            error.to_string(),
+        )]));
+    }
+    Ok(domain::profile::normalize_email(email).unwrap_or_else(|_| {
+        email
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(domain::profile::MAX_EMAIL)
+            .collect()
+    }))
+}
+
 /// `POST /v1/auth/login`: a session for valid credentials (422 for an email
 /// with a control character, before any throttling). A wrong password
 /// and an unknown email get the same 401 in about the same time; too many
@@ -56,26 +82,7 @@ pub async fn login(
 ) -> Result<HttpResponse, Problem> {
     require_initialized(&state)?;
     let LoginRequest { email, password } = body.value;
-    // No account can have such an email; the password is not checked for
-    // them (it is never stored or shown, and refusing one could lock out an
-    // account whose password was set before the rule).
-    if let Err(error) = domain::text::no_control(&email) {
-        return Err(Problem::invalid(vec![platform::FieldError::new(
-            "email",
-            error.code(),
-            error.to_string(),
-        )]));
-    }
-    // An email that is not valid cannot have an account; it is counted and
-    // answered like any unknown one (its key bounded in length).
-    let account = domain::profile::normalize_email(&email).unwrap_or_else(|_| {
-        email
-            .trim()
-            .to_lowercase()
-            .chars()
-            .take(domain::profile::MAX_EMAIL)
-            .collect()
-    });
+    let account = account_key(&email)?;
     let address = client_address(&request, state.trust_forwarded_for);
     // The place is reserved before the password is checked: concurrent
     // attempts beyond the allowed ones are refused here, not counted after.

@@ -119,7 +119,9 @@ fn plausible_email(email: &str) -> bool {
         && email.chars().count() <= MAX_EMAIL_CHARS
 }
 
-fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
+/// The passengers of a booking, trimmed and normalized, or a 422 naming
+/// every invalid one (their count and ages are the domain's rules).
+pub fn passengers(request: BookSeats) -> Result<Vec<Passenger>, Problem> {
     let mut errors = Vec::new();
     for (i, passenger) in request.passengers.iter().enumerate() {
         required_text(

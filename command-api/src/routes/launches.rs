@@ -130,8 +130,9 @@ fn launch_reply(launch_id: Uuid, status: u16) -> impl Fn(Committed<'_, Launch>) 
     }
 }
 
-/// A reason shown to travelers: 1 to [`MAX_REASON_CHARS`] characters.
-fn check_reason(reason: &str) -> Result<(), Problem> {
+/// A reason shown to travelers: 1 to [`MAX_REASON_CHARS`] characters
+/// (the check of the delay and abort bodies).
+pub fn check_reason(reason: &str) -> Result<(), Problem> {
     let mut errors = Vec::new();
     required_text(&mut errors, "reason", reason, MAX_REASON_CHARS);
     check(errors)
@@ -196,6 +197,26 @@ async fn run(
     Ok(respond(reply))
 }
 
+/// Every field problem of a launch to schedule that needs no lookup, as a
+/// 422 (the rocket is checked against the store afterwards).
+pub fn check_schedule(request: &ScheduleLaunch) -> Result<(), Problem> {
+    let mut errors = Vec::new();
+    required_text(
+        &mut errors,
+        "spaceport",
+        &request.spaceport,
+        MAX_SPACEPORT_CHARS,
+    );
+    if !(1..=MAX_PRICE_CENTS).contains(&request.price_per_seat_cents) {
+        errors.push(FieldError::new(
+            "price_per_seat_cents",
+            "out-of-range",
+            format!("must be 1 to {MAX_PRICE_CENTS}"),
+        ));
+    }
+    check(errors)
+}
+
 /// Puts a launch on sale (operations employees; any other role is 403).
 ///
 /// Besides what the schema says, 422 names `rocket_id` when no such rocket
@@ -216,21 +237,7 @@ pub async fn schedule(
 ) -> Result<HttpResponse, Problem> {
     principal.require(&OPERATIONS)?;
     let request = &body.value;
-    let mut errors = Vec::new();
-    required_text(
-        &mut errors,
-        "spaceport",
-        &request.spaceport,
-        MAX_SPACEPORT_CHARS,
-    );
-    if !(1..=MAX_PRICE_CENTS).contains(&request.price_per_seat_cents) {
-        errors.push(FieldError::new(
-            "price_per_seat_cents",
-            "out-of-range",
-            format!("must be 1 to {MAX_PRICE_CENTS}"),
-        ));
-    }
-    check(errors)?;
+    check_schedule(request)?;
     let rocket = state
         .rockets
         .read(&request.rocket_id.to_string())

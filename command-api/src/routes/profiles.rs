@@ -49,7 +49,7 @@ pub struct ProfileReply {
 }
 
 /// The profile kind a role may have.
-fn kind_of(role: Role) -> &'static str {
+pub fn kind_of(role: Role) -> &'static str {
     match role {
         Role::Traveler => "traveler",
         Role::Agency => "agency",
@@ -57,8 +57,9 @@ fn kind_of(role: Role) -> &'static str {
     }
 }
 
-/// Every field problem at once, before the command runs.
-fn validate(kind: &'static str, profile: &Profile) -> Result<(), Problem> {
+/// Every field problem at once, before the command runs: a profile of
+/// another `kind` than the caller's account, then each invalid field.
+pub fn validate(kind: &'static str, profile: &Profile) -> Result<(), Problem> {
     if profile.kind() != kind {
         return Err(Problem::invalid(vec![FieldError::new(
             "profile.kind",

@@ -54,7 +54,8 @@ pub struct RocketRegisteredReply {
     pub version: u64,
 }
 
-fn validate(request: &RegisterRocket) -> Result<(), Problem> {
+/// Every field problem of a rocket to register, as a 422.
+pub fn validate(request: &RegisterRocket) -> Result<(), Problem> {
     let mut errors = Vec::new();
     required_text(&mut errors, "name", &request.name, MAX_NAME_CHARS);
     if !(1..=MAX_ROCKET_CAPACITY).contains(&request.capacity) {

@@ -103,10 +103,14 @@ pub enum SortName {
 
 /// The order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sort {
+pub enum Sort {
+    /// `departure_at`.
     DepartureAsc,
+    /// `-departure_at`.
     DepartureDesc,
+    /// `price`.
     PriceAsc,
+    /// `-price`.
     PriceDesc,
 }
 
@@ -143,22 +147,31 @@ impl Sort {
 }
 
 /// Largest `min_free_seats` accepted.
-const MAX_MIN_FREE_SEATS: u64 = 1_000_000;
+pub const MAX_MIN_FREE_SEATS: u64 = 1_000_000;
 
 /// A listing request, validated and normalized.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Listing {
-    destination: Option<RocketRange>,
-    departure_from: Option<DateTime<Utc>>,
-    departure_to: Option<DateTime<Utc>>,
-    min_free_seats: Option<u64>,
-    sort: Sort,
-    paging: Paging,
-    all: bool,
+pub struct Listing {
+    /// Only launches to there.
+    pub destination: Option<RocketRange>,
+    /// Departing at or after.
+    pub departure_from: Option<DateTime<Utc>>,
+    /// Departing before (later than `departure_from`).
+    pub departure_to: Option<DateTime<Utc>>,
+    /// At least this many free seats (1 to [`MAX_MIN_FREE_SEATS`]).
+    pub min_free_seats: Option<u64>,
+    /// The order.
+    pub sort: Sort,
+    /// The page.
+    pub paging: Paging,
+    /// Every launch, not only those on sale.
+    pub all: bool,
 }
 
 impl Listing {
-    fn parse(params: &ListingParams, paging: &PagingParams) -> Result<Self, Problem> {
+    /// The listing the query parameters ask for, or a 422 naming every
+    /// invalid one.
+    pub fn parse(params: &ListingParams, paging: &PagingParams) -> Result<Self, Problem> {
         let mut errors = Errors::default();
         let all = errors.boolean("all", params.all.as_deref(), false);
         let explicit_min = params

@@ -72,28 +72,9 @@ pub struct EventPage {
     pub has_more: bool,
 }
 
-/// The event store (PostgreSQL `events`), each event with its envelope:
-/// aggregate type and id, sequence, global position, event type and
-/// version, metadata (event id, occurred at, correlation and causation
-/// ids, actor) and the payload as stored. Newest first; pages by global
-/// position (`before_position` / `after_position`), never by offset, and
-/// nothing is counted. `from`/`to` are on the event's `occurred_at`. There
-/// is no `correlation_id` filter: no index covers it (the logs have it).
-#[utoipa::path(get, path = "/v1/ops/events", tag = "it", operation_id = "list_events",
-    security(("bearer" = [])),
-    params(EventParams),
-    responses(
-        (status = 200, body = EventPage),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = NotIt),
-        (status = 422, response = ValidationFailed),
-        (status = 503, response = Unavailable)))]
-pub async fn list(
-    Authenticated(principal): Authenticated,
-    params: web::Query<EventParams>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Problem> {
-    require_it(&principal)?;
+/// The filter and page size the parameters ask for, or a 422 naming
+/// every invalid one.
+pub fn parse(params: &EventParams) -> Result<(EventFilter, u64), Problem> {
     let mut errors = Errors::default();
     let aggregate_type = params
         .aggregate_type
@@ -129,21 +110,48 @@ pub async fn list(
         1..=MAX_PAGE_SIZE,
         DEFAULT_PAGE_SIZE,
     );
-    errors.finish(())?;
-    let filter = EventFilter {
-        aggregate_type,
-        aggregate_id,
-        event_type,
-        from,
-        to,
-        before,
-        after,
-    };
+    errors.finish((
+        EventFilter {
+            aggregate_type,
+            aggregate_id,
+            event_type,
+            from,
+            to,
+            before,
+            after,
+        },
+        page_size,
+    ))
+}
+
+/// The event store (PostgreSQL `events`), each event with its envelope:
+/// aggregate type and id, sequence, global position, event type and
+/// version, metadata (event id, occurred at, correlation and causation
+/// ids, actor) and the payload as stored. Newest first; pages by global
+/// position (`before_position` / `after_position`), never by offset, and
+/// nothing is counted. `from`/`to` are on the event's `occurred_at`. There
+/// is no `correlation_id` filter: no index covers it (the logs have it).
+#[utoipa::path(get, path = "/v1/ops/events", tag = "it", operation_id = "list_events",
+    security(("bearer" = [])),
+    params(EventParams),
+    responses(
+        (status = 200, body = EventPage),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = NotIt),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = Unavailable)))]
+pub async fn list(
+    Authenticated(principal): Authenticated,
+    params: web::Query<EventParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    require_it(&principal)?;
+    let (filter, page_size) = parse(&params)?;
     let pool = state.finance.pool();
     let (page, head) = futures::join!(events::page(pool, &filter, page_size), events::head(pool));
     let (items, more) = page.map_err(|e| event_store_problem(&e))?;
     let head = head.map_err(|e| event_store_problem(&e))?.map(|h| h.0);
-    let upwards = after.is_some() && before.is_none();
+    let upwards = filter.after.is_some() && filter.before.is_none();
     let next_before = if more || upwards {
         items.last().map(|e| e.global_position)
     } else {

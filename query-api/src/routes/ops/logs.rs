@@ -177,11 +177,16 @@ impl utoipa::PartialSchema for LogStreamEvent {
 impl ToSchema for LogStreamEvent {}
 
 /// The validated parameters.
-struct Query {
-    filter: LogFilter,
-    before: Option<Cursor>,
-    page_size: u64,
-    follow: bool,
+#[derive(Debug)]
+pub struct Query {
+    /// Which entries.
+    pub filter: LogFilter,
+    /// Only entries older than this one.
+    pub before: Option<Cursor>,
+    /// Entries per page, 1 to [`MAX_LOG_PAGE_SIZE`].
+    pub page_size: u64,
+    /// A live stream instead of a page (never with `before`).
+    pub follow: bool,
 }
 
 fn levels(errors: &mut Errors, field: &str, raw: &str) -> Vec<Level> {
@@ -202,7 +207,8 @@ fn levels(errors: &mut Errors, field: &str, raw: &str) -> Vec<Level> {
     levels
 }
 
-fn parse(params: &LogParams) -> Result<Query, Problem> {
+/// The query the parameters ask for, or a 422 naming every invalid one.
+pub fn parse(params: &LogParams) -> Result<Query, Problem> {
     let mut errors = Errors::default();
     let exact = params
         .level

@@ -88,7 +88,8 @@ pub struct NotificationPage {
     pub total: u64,
 }
 
-const STATUSES: [(&str, NotificationStatus); 4] = [
+/// The statuses `GET /v1/ops/notifications` filters by, by wire name.
+pub const STATUSES: [(&str, NotificationStatus); 4] = [
     ("pending", NotificationStatus::Pending),
     ("sent", NotificationStatus::Sent),
     ("failed", NotificationStatus::Failed),
@@ -157,7 +158,7 @@ pub async fn list(
 
 /// The filters of `status` (among `allowed`) and `params`; each invalid
 /// one is added to `errors`.
-fn parse_filter(
+pub fn parse_filter(
     errors: &mut Errors,
     status: Option<&str>,
     params: &NotificationParams,
