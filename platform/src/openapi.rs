@@ -294,7 +294,12 @@ pub fn profile_schema(kinds: &[&str]) -> utoipa::openapi::Schema {
                                 .property("line1", text())
                                 .property(
                                     "line2",
-                                    string(optional_text_pattern(200), "Optional; at most 200 characters once trimmed."),
+                                    // Absent and null both mean no second line.
+                                    string(optional_text_pattern(200), "Optional (or null); at most 200 characters once trimmed.")
+                                        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                                            Type::String,
+                                            Type::Null,
+                                        ])),
                                 )
                                 .property("city", text())
                                 .property(
@@ -541,5 +546,14 @@ mod tests {
         for path in ["/health", "/ready", "/metrics", "/openapi.json"] {
             assert!(document["paths"][path]["get"].is_object(), "{path}");
         }
+    }
+
+    /// Found by schemathesis: `domain::profile` reads `line2: null` as no
+    /// second line, which the schema refused.
+    #[test]
+    fn an_agency_address_may_have_a_null_second_line() {
+        let schema = serde_json::to_value(profile_schema(&["agency"])).unwrap();
+        let line2 = &schema["oneOf"][0]["properties"]["address"]["properties"]["line2"];
+        assert_eq!(line2["type"], serde_json::json!(["string", "null"]), "{line2}");
     }
 }
