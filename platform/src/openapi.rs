@@ -554,6 +554,10 @@ mod tests {
     fn an_agency_address_may_have_a_null_second_line() {
         let schema = serde_json::to_value(profile_schema(&["agency"])).unwrap();
         let line2 = &schema["oneOf"][0]["properties"]["address"]["properties"]["line2"];
-        assert_eq!(line2["type"], serde_json::json!(["string", "null"]), "{line2}");
+        assert_eq!(
+            line2["type"],
+            serde_json::json!(["string", "null"]),
+            "{line2}"
+        );
     }
 }
