@@ -1,8 +1,7 @@
 //! Every route of the query API, in one place.
 
-use actix_web::http::{header, Method};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use platform::Problem;
+use actix_web::{web, HttpResponse};
+use platform::http::endpoint;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,105 +17,38 @@ pub mod ops;
 /// not here is 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use ops::{events, logs, notifications, parked, status};
-    let get = |handler| [(Method::GET, handler)];
-    cfg.service(resource("/health", get(web::to(platform::http::health))))
-        .service(resource("/ready", get(web::to(ready))))
-        .service(resource("/metrics", get(web::to(crate::metrics::serve))))
-        .service(resource(
-            "/openapi.json",
-            get(web::to(crate::openapi::serve)),
-        ))
+    cfg.service(endpoint("/health").get(platform::http::health))
+        .service(endpoint("/ready").get(ready))
+        .service(endpoint("/metrics").get(crate::metrics::serve))
+        .service(endpoint("/openapi.json").get(crate::openapi::serve))
         .service(
             web::scope("/v1")
-                .service(resource("/launches", get(web::to(launches::list))))
-                .service(resource(
-                    "/launches/{launch_id}",
-                    get(web::to(launches::get)),
-                ))
-                .service(resource("/me/bookings", get(web::to(bookings::mine))))
-                .service(resource("/invoices", get(web::to(invoices::list))))
+                .service(endpoint("/launches").get(launches::list))
+                .service(endpoint("/launches/{launch_id}").get(launches::get))
+                .service(endpoint("/me/bookings").get(bookings::mine))
+                .service(endpoint("/invoices").get(invoices::list))
                 // Before `{number}`, which would match `<number>.pdf` too.
-                .service(resource(
-                    "/invoices/{number}.pdf",
-                    get(web::to(invoices::pdf)),
-                ))
-                .service(resource("/invoices/{number}", get(web::to(invoices::get))))
-                .service(resource("/ops/logs", get(web::to(logs::list))))
-                .service(resource(
-                    "/ops/notifications",
-                    get(web::to(notifications::list)),
-                ))
+                .service(endpoint("/invoices/{number}.pdf").get(invoices::pdf))
+                .service(endpoint("/invoices/{number}").get(invoices::get))
+                .service(endpoint("/ops/logs").get(logs::list))
+                .service(endpoint("/ops/notifications").get(notifications::list))
                 // Before `{id}`, which would match `summary` and `retry` too.
-                .service(resource(
-                    "/ops/notifications/summary",
-                    get(web::to(notifications::summary)),
-                ))
-                .service(resource(
-                    "/ops/notifications/retry",
-                    [(Method::POST, web::to(notifications::retry_many))],
-                ))
-                .service(resource(
-                    "/ops/notifications/{id}",
-                    get(web::to(notifications::get)),
-                ))
-                .service(resource(
-                    "/ops/notifications/{id}/retry",
-                    [(Method::POST, web::to(notifications::retry))],
-                ))
-                .service(resource("/ops/events", get(web::to(events::list))))
-                .service(resource("/ops/parked", get(web::to(parked::list))))
+                .service(endpoint("/ops/notifications/summary").get(notifications::summary))
+                .service(endpoint("/ops/notifications/retry").post(notifications::retry_many))
+                .service(endpoint("/ops/notifications/{id}").get(notifications::get))
+                .service(endpoint("/ops/notifications/{id}/retry").post(notifications::retry))
+                .service(endpoint("/ops/events").get(events::list))
+                .service(endpoint("/ops/parked").get(parked::list))
                 // Before `{id}`, which would match `replay` too.
-                .service(resource(
-                    "/ops/parked/replay",
-                    [(Method::POST, web::to(parked::replay_many))],
-                ))
-                .service(resource(
-                    "/ops/parked/{id}",
-                    [
-                        (Method::GET, web::to(parked::get)),
-                        (Method::DELETE, web::to(parked::discard)),
-                    ],
-                ))
-                .service(resource(
-                    "/ops/parked/{id}/replay",
-                    [(Method::POST, web::to(parked::replay))],
-                ))
-                .service(resource("/ops/status", get(web::to(status::get)))),
+                .service(endpoint("/ops/parked/replay").post(parked::replay_many))
+                .service(
+                    endpoint("/ops/parked/{id}")
+                        .get(parked::get)
+                        .delete(parked::discard),
+                )
+                .service(endpoint("/ops/parked/{id}/replay").post(parked::replay))
+                .service(endpoint("/ops/status").get(status::get)),
         );
-}
-
-/// The resource at `path` serving each `(method, route)`, and answering
-/// any other method with [`method_not_allowed`]. (To be replaced by the
-/// shared helper of `platform::http` once it exists.)
-pub fn resource<const N: usize>(
-    path: &str,
-    routes: [(Method, actix_web::Route); N],
-) -> actix_web::Resource {
-    let allow: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
-    let allow = allow.join(", ");
-    let mut resource = web::resource(path);
-    for (method, route) in routes {
-        resource = resource.route(route.method(method));
-    }
-    resource.default_service(web::to(move |req: HttpRequest| {
-        let allow = allow.clone();
-        async move { method_not_allowed(&req, &allow) }
-    }))
-}
-
-/// 405 problem+json for a method the path does not serve, with `Allow`
-/// listing those it does (RFC 9110 §15.5.6).
-pub fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
-    let mut response = Problem::new(405, "method-not-allowed", "Method not allowed")
-        .with_detail(format!(
-            "{} is not served on this path; it serves {allow}",
-            req.method()
-        ))
-        .error_response();
-    if let Ok(value) = header::HeaderValue::from_str(allow) {
-        response.headers_mut().insert(header::ALLOW, value);
-    }
-    response
 }
 
 /// `GET /health`.
