@@ -20,6 +20,21 @@ export default defineConfig({
     auth: setting('ASTRO_AUTH_URL', 'http://127.0.0.1:8083'),
     notifier: setting('ASTRO_NOTIFIER_URL', 'http://127.0.0.1:8084'),
     maildev: setting('ASTRO_MAILDEV_URL', 'http://127.0.0.1:1080'),
+    // An account of every role (astro-stack seeds them; against another
+    // environment, give that environment's): its token, email and id, and
+    // the password they share.
+    ...Object.fromEntries(
+      ['TRAVELER', 'AGENCY', 'OPERATIONS', 'FINANCE', 'IT'].flatMap((role) => [
+        [`token_${role.toLowerCase()}`, setting(`ASTRO_TOKEN_${role}`)],
+        [`email_${role.toLowerCase()}`, setting(`ASTRO_EMAIL_${role}`)],
+        [`user_id_${role.toLowerCase()}`, setting(`ASTRO_USER_ID_${role}`)],
+      ]),
+    ),
+    password: setting('ASTRO_PASSWORD'),
+    launchId: setting('ASTRO_LAUNCH_ID'),
+    scheduledLaunchId: setting('ASTRO_SCHEDULED_LAUNCH_ID'),
+    bookingId: setting('ASTRO_BOOKING_ID'),
+    invoiceNumber: setting('ASTRO_INVOICE_NUMBER'),
   },
   e2e: {
     specPattern: ['api/**/*.cy.ts', 'e2e/**/*.cy.ts'],

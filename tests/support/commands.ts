@@ -64,3 +64,26 @@ Cypress.Commands.add('matchesSpec', (service: Service, method: string, template:
     check(document);
   });
 });
+
+/** The roles of the seeded accounts. */
+export type Role = 'traveler' | 'agency' | 'operations' | 'finance' | 'it';
+
+/** The seeded account's bearer token of `role`. */
+export const tokenOf = (role: Role): string => Cypress.env(`token_${role}`) as string;
+
+/** An email no other run uses (specs create their own accounts). */
+export const uniqueEmail = (label: string): string =>
+  `${label}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@cypress.example`;
+
+/** Asserts an RFC 9457 problem of `status` and `/problems/<code>`. */
+export function expectProblem(response: Cypress.Response<unknown>, status: number, code: string): void {
+  expect(response.status, JSON.stringify(response.body)).to.equal(status);
+  expect(response.headers['content-type']).to.match(/^application\/problem\+json/);
+  const body = response.body as { type: string; status: number };
+  expect(body.type).to.equal(`/problems/${code}`);
+  expect(body.status).to.equal(status);
+}
+
+/** The fields a 422 names, sorted. */
+export const fieldsOf = (response: Cypress.Response<unknown>): string[] =>
+  ((response.body as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field).sort();
