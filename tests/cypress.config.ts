@@ -35,6 +35,7 @@ export default defineConfig({
     scheduledLaunchId: setting('ASTRO_SCHEDULED_LAUNCH_ID'),
     bookingId: setting('ASTRO_BOOKING_ID'),
     invoiceNumber: setting('ASTRO_INVOICE_NUMBER'),
+    notificationId: setting('ASTRO_NOTIFICATION_ID'),
   },
   e2e: {
     specPattern: ['api/**/*.cy.ts', 'e2e/**/*.cy.ts'],
