@@ -38,6 +38,31 @@ export default defineConfig({
     notificationId: setting('ASTRO_NOTIFICATION_ID'),
   },
   e2e: {
+    setupNodeEvents(on) {
+      on('task', {
+        // Sends the requests all at once from Node (cy.request runs one at
+        // a time) and answers each one's status and body, in order.
+        async concurrently(requests: { method: string; url: string; headers: Record<string, string>; body?: unknown }[]) {
+          return Promise.all(
+            requests.map(async (r) => {
+              const response = await fetch(r.url, {
+                method: r.method,
+                headers: { 'Content-Type': 'application/json', ...r.headers },
+                body: r.body === undefined ? undefined : JSON.stringify(r.body),
+              });
+              const text = await response.text();
+              let body: unknown = text;
+              try {
+                body = JSON.parse(text);
+              } catch {
+                // Not JSON: keep the text.
+              }
+              return { status: response.status, body };
+            }),
+          );
+        },
+      });
+    },
     specPattern: ['api/**/*.cy.ts', 'e2e/**/*.cy.ts'],
     supportFile: 'support/e2e.ts',
     // API specs answer in milliseconds; a slow answer is a finding.

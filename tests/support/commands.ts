@@ -87,3 +87,28 @@ export function expectProblem(response: Cypress.Response<unknown>, status: numbe
 /** The fields a 422 names, sorted. */
 export const fieldsOf = (response: Cypress.Response<unknown>): string[] =>
   ((response.body as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field).sort();
+
+/**
+ * Repeats `request` until `done` holds for its response, every 200 ms, for
+ * at most `timeoutMs`; then yields that response (read models, emails and
+ * logs arrive asynchronously). Fails with the last response otherwise.
+ */
+export function eventually(
+  request: () => Cypress.Chainable<Cypress.Response<unknown>>,
+  done: (response: Cypress.Response<unknown>) => boolean,
+  what: string,
+  timeoutMs = 20000,
+): Cypress.Chainable<Cypress.Response<unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  const attempt = (): Cypress.Chainable<Cypress.Response<unknown>> =>
+    request().then((response) => {
+      if (done(response)) {
+        return cy.wrap(response, { log: false });
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${what}: not within ${timeoutMs} ms; last answer ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
+      }
+      return cy.wait(200, { log: false }).then(attempt);
+    });
+  return attempt();
+}
