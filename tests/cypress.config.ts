@@ -3,6 +3,7 @@
 // environment, so the same suite runs against the local system, the
 // isolated stack the test command starts, or a deployed environment
 // (docs/testing.md). The defaults are the demo system of scripts/start.sh.
+import { plugin as cypressGrepPlugin } from '@cypress/grep/plugin';
 import { defineConfig } from 'cypress';
 
 const setting = (name: string, fallback = ''): string => process.env[name] ?? fallback;
@@ -38,7 +39,9 @@ export default defineConfig({
     notificationId: setting('ASTRO_NOTIFICATION_ID'),
   },
   e2e: {
-    setupNodeEvents(on) {
+    setupNodeEvents(on, config) {
+      // `--env grepTags=@smoke` runs the smoke subset only (docs/testing.md).
+      cypressGrepPlugin(config);
       on('task', {
         // Sends the requests all at once from Node (cy.request runs one at
         // a time) and answers each one's status and body, in order.
@@ -62,6 +65,7 @@ export default defineConfig({
           );
         },
       });
+      return config;
     },
     specPattern: ['api/**/*.cy.ts', 'e2e/**/*.cy.ts'],
     supportFile: 'support/e2e.ts',

@@ -4,7 +4,7 @@ import type { Service } from '../support/commands';
 
 const services: Service[] = ['commandApi', 'queryApi', 'auth', 'notifier'];
 
-describe('the API documents', () => {
+describe('the API documents', { tags: '@smoke' }, () => {
   for (const service of services) {
     it(`${service} serves an OpenAPI 3.1 document at /openapi.json`, () => {
       cy.api(service, 'GET', '/openapi.json').then((response) => {

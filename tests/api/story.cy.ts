@@ -10,7 +10,7 @@ interface Session {
 }
 
 describe('the whole story', () => {
-  it('from an anonymous visit to a refunded cancellation, seen by IT, and a logout every service honours', () => {
+  it('from an anonymous visit to a refunded cancellation, seen by IT, and a logout every service honours', { tags: '@smoke' }, () => {
     const email = uniqueEmail('story');
     const password = 'a long and private passphrase';
     const correlation = `cypress-story-${Date.now()}`;

@@ -1,2 +1,6 @@
 // Loaded before every spec.
+import { register as registerCypressGrep } from '@cypress/grep';
 import './commands';
+
+// Tags (`{ tags: '@smoke' }`) select a subset: `--env grepTags=@smoke`.
+registerCypressGrep();

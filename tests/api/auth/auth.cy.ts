@@ -24,7 +24,7 @@ function newTravelerSession(label: string): Cypress.Chainable<{ email: string; t
 }
 
 describe('auth: POST /v1/auth/register', () => {
-  it('creates a traveler (201) whose email is stored lower-cased', () => {
+  it('creates a traveler (201) whose email is stored lower-cased', { tags: '@smoke' }, () => {
     const email = uniqueEmail('Register');
     cy.api('auth', 'POST', '/v1/auth/register', { body: traveler(email.toUpperCase()) }).then((response) => {
       expect(response.status).to.equal(201);
@@ -85,7 +85,7 @@ describe('auth: POST /v1/auth/register', () => {
 });
 
 describe('auth: sessions', () => {
-  it('logs in (200) with a session the document describes', () => {
+  it('logs in (200) with a session the document describes', { tags: '@smoke' }, () => {
     newTravelerSession('login').then(({ email }) => {
       cy.api('auth', 'POST', '/v1/auth/login', { body: { email: email.toUpperCase(), password: PASSWORD } }).then((response) => {
         expect(response.status).to.equal(200);

@@ -5,7 +5,7 @@ import { newLaunch, passenger } from '../../support/fixtures';
 const UNKNOWN = '01934d2e-0000-7000-8000-000000000000';
 
 describe('query API: GET /v1/launches', () => {
-  it('lists bookable launches to anyone (200), filtered by destination', () => {
+  it('lists bookable launches to anyone (200), filtered by destination', { tags: '@smoke' }, () => {
     cy.api('queryApi', 'GET', '/v1/launches', { qs: { destination: 'moon' } }).then((response) => {
       expect(response.status).to.equal(200);
       cy.matchesSpec('queryApi', 'GET', '/v1/launches', response);
