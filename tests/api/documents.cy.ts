@@ -16,6 +16,18 @@ describe('the API documents', { tags: '@smoke' }, () => {
       });
     });
 
+    it(`${service} answers /health and /metrics`, () => {
+      cy.api(service, 'GET', '/health').then((response) => {
+        expect(response.status).to.equal(200);
+        expect(response.body).to.deep.equal({ status: 'ok' });
+      });
+      cy.api(service, 'GET', '/metrics').then((response) => {
+        expect(response.status).to.equal(200);
+        expect(response.headers['content-type']).to.match(/^text\/plain/);
+        expect(response.body as string).to.include('http_requests_total');
+      });
+    });
+
     it(`${service} answers /ready as its document says`, () => {
       cy.api(service, 'GET', '/ready').then((response) => {
         expect(response.status).to.equal(200);
