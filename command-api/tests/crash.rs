@@ -216,11 +216,32 @@ async fn acknowledged_bookings_survive_a_sigkill_and_the_restarted_service_books
     assert!(acknowledged.len() >= ACKNOWLEDGED_BEFORE_KILL);
 
     // Every acknowledged booking is stored; nothing is oversold or missing.
+    // One connection, so that "no other backend" below means the killed
+    // service's are gone: a COMMIT it sent just before the kill is still
+    // carried out by its backend, and must be counted.
     let pool = PgPoolOptions::new()
-        .max_connections(2)
+        .max_connections(1)
         .connect(&database_url)
         .await
         .unwrap();
+    wait_for(
+        Duration::from_secs(30),
+        "the killed service's database sessions to end",
+        || {
+            let pool = pool.clone();
+            async move {
+                let (others,): (i64,) = sqlx::query_as(
+                    "SELECT count(*) FROM pg_stat_activity
+                      WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                others == 0
+            }
+        },
+    )
+    .await;
     let rows: Vec<(i64, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT sequence, payload->'SeatsBooked'->>'booking_id',
                 (payload->'SeatsBooked'->>'seats')::bigint
