@@ -106,6 +106,25 @@ apt_install() {
         die "apt-get install $* failed"
 }
 
+# pip_venv_install DIR SPEC [HINT]: a fresh virtualenv in DIR with the
+# PyPI package SPEC (pinned) installed, marked finished by DIR/.installed;
+# HINT is added to the error when pip fails.
+pip_venv_install() {
+    local dir=$1 spec=$2 hint=${3:-}
+    rm -rf "$dir"
+    mkdir -p "$(dirname "$dir")"
+    if ! python3 -m venv "$dir" >&2; then
+        # Debian packages venv's pip bootstrap (ensurepip) separately.
+        rm -rf "$dir"
+        apt_install python3-venv
+        python3 -m venv "$dir" >&2 || die "python3 -m venv $dir failed"
+    fi
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input --root-user-action=ignore "$spec" >&2 ||
+        die "pip install $spec failed${hint:+ ($hint)}"
+    touch "$dir/.installed"
+}
+
 ensure_curl() {
     command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 }
@@ -469,19 +488,8 @@ secantusd_bin() {
             stop_service mongo
         fi
         log "installing SecantusDB $SECANTUSDB_VERSION (PyPI) into the virtualenv $MONGO_TOOLS_DIR"
-        rm -rf "$MONGO_TOOLS_DIR"
-        mkdir -p "$(dirname "$MONGO_TOOLS_DIR")"
-        if ! python3 -m venv "$MONGO_TOOLS_DIR" >&2; then
-            # Debian packages venv's pip bootstrap (ensurepip) separately.
-            rm -rf "$MONGO_TOOLS_DIR"
-            apt_install python3-venv
-            python3 -m venv "$MONGO_TOOLS_DIR" >&2 ||
-                die "python3 -m venv $MONGO_TOOLS_DIR failed"
-        fi
-        "$MONGO_TOOLS_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
-            --no-input --root-user-action=ignore "SecantusDB==$SECANTUSDB_VERSION" >&2 ||
-            die "pip install SecantusDB==$SECANTUSDB_VERSION failed (its wheels need CPython >= 3.11 on x86_64 Linux)"
-        touch "$MONGO_TOOLS_DIR/.installed"
+        pip_venv_install "$MONGO_TOOLS_DIR" "SecantusDB==$SECANTUSDB_VERSION" \
+            "its wheels need CPython >= 3.11 on x86_64 Linux"
         _secantus_install_ok ||
             die "SecantusDB $SECANTUSDB_VERSION in $MONGO_TOOLS_DIR does not run: $("$MONGO_TOOLS_DIR/bin/secantusd-py" --help 2>&1 | tail -n 5 || true)"
     fi
@@ -734,18 +742,7 @@ sys.exit(m.version("schemathesis") != sys.argv[1])' "$SCHEMATHESIS_VERSION" 2>/d
 ensure_schemathesis() {
     if ! _schemathesis_install_ok; then
         log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into the virtualenv $SCHEMATHESIS_TOOLS_DIR"
-        rm -rf "$SCHEMATHESIS_TOOLS_DIR"
-        mkdir -p "$(dirname "$SCHEMATHESIS_TOOLS_DIR")"
-        if ! python3 -m venv "$SCHEMATHESIS_TOOLS_DIR" >&2; then
-            rm -rf "$SCHEMATHESIS_TOOLS_DIR"
-            apt_install python3-venv
-            python3 -m venv "$SCHEMATHESIS_TOOLS_DIR" >&2 ||
-                die "python3 -m venv $SCHEMATHESIS_TOOLS_DIR failed"
-        fi
-        "$SCHEMATHESIS_TOOLS_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
-            --no-input --root-user-action=ignore "schemathesis==$SCHEMATHESIS_VERSION" >&2 ||
-            die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
-        touch "$SCHEMATHESIS_TOOLS_DIR/.installed"
+        pip_venv_install "$SCHEMATHESIS_TOOLS_DIR" "schemathesis==$SCHEMATHESIS_VERSION"
         _schemathesis_install_ok ||
             die "schemathesis $SCHEMATHESIS_VERSION in $SCHEMATHESIS_TOOLS_DIR does not run"
     fi
