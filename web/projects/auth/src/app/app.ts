@@ -1,0 +1,11 @@
+import { Component } from '@angular/core';
+import { RouterLink, RouterOutlet } from '@angular/router';
+
+/** The page frame: a skip link, the header, the routed page and the footer. */
+@Component({
+  selector: 'astro-root',
+  imports: [RouterOutlet, RouterLink],
+  templateUrl: './app.html',
+  styleUrl: './app.css',
+})
+export class App {}
