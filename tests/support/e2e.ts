@@ -1,6 +1,7 @@
 // Loaded before every spec.
 import { register as registerCypressGrep } from '@cypress/grep';
 import './commands';
+import './web';
 
 // Tags (`{ tags: '@smoke' }`) select a subset: `--env grepTags=@smoke`.
 registerCypressGrep();
