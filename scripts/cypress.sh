@@ -27,6 +27,9 @@ if [[ ! -x ${MAILDEV_NODE:-} || ! -f ${MAILDEV_JS:-} ]]; then
     maildev_install
 fi
 
+ensure_nginx
+build_web
+
 log "building the services and astro-stack (debug)"
 cargo build --quiet -p command-api -p projectors -p query-api -p auth -p notifier -p stack
 target="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -36,4 +39,11 @@ export STACK_BIN_DIR="$target/debug"
 # the previous run's.
 rm -rf "$RUN_DIR/cypress"
 cd "$ROOT/tests"
-exec "$STACK_BIN_DIR/astro-stack" run -- "$NODE_BIN" run.mjs "$@"
+# The web apps get ports of their own (a demo system may hold 4200/4201);
+# the stack's services inherit the origins and redirect URIs that go with them.
+SALES_PORT=$(free_port)
+AUTH_APP_PORT=$(free_port)
+export SALES_PORT AUTH_APP_PORT
+export CORS_ALLOWED_ORIGINS="http://127.0.0.1:$SALES_PORT,http://127.0.0.1:$AUTH_APP_PORT"
+export AUTH_CLIENTS="sales=http://127.0.0.1:$SALES_PORT/auth/callback"
+exec "$STACK_BIN_DIR/astro-stack" run -- "$ROOT/scripts/with-web.sh" "$NODE_BIN" run.mjs "$@"

@@ -830,3 +830,72 @@ with MongoClient(uri, serverSelectionTimeoutMS=15000) as client:
 print(f"dropped {len(names)} MongoDB test databases")
 PY
 }
+
+# --- Web apps (web/: the sales site and the auth app) -------------------------
+WEB_DIR="$ROOT/web"
+: "${SALES_PORT:=4200}"
+: "${AUTH_APP_PORT:=4201}"
+
+# The packages of web/ (npm ci from its lockfile, on the pinned Node.js),
+# when node_modules is missing or older than the lockfile. No install
+# scripts run: esbuild's binary comes as an optional package.
+ensure_web_deps() {
+    ensure_node
+    local stamp="$WEB_DIR/node_modules/.astro-installed"
+    [[ -f $stamp && $stamp -nt $WEB_DIR/package-lock.json ]] && return 0
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    log "installing web/ packages (npm ci)"
+    (cd "$WEB_DIR" && PATH="$(dirname "$NODE_BIN"):$PATH" \
+        npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) ||
+        die "npm ci in web/ failed"
+    touch "$stamp"
+}
+
+# nginx (Debian) serves the auth app.
+ensure_nginx() {
+    [[ -x /usr/sbin/nginx ]] || apt_install nginx-light
+}
+
+# web_ng ARGS...: the workspace's Angular CLI on the pinned Node.js.
+web_ng() {
+    (cd "$WEB_DIR" && NG_CLI_ANALYTICS=false PATH="$(dirname "$NODE_BIN"):$PATH" \
+        "$NODE_BIN" node_modules/@angular/cli/bin/ng.js "$@")
+}
+
+# The production builds of both apps (web/dist), when a source changed
+# since the last one.
+build_web() {
+    ensure_web_deps
+    local stamp="$WEB_DIR/dist/.astro-built"
+    if [[ -f $stamp && -f $WEB_DIR/dist/sales/server/server.mjs && -f $WEB_DIR/dist/auth/browser/index.html ]] &&
+        [[ -z $(find "$WEB_DIR/projects" "$WEB_DIR/angular.json" "$WEB_DIR/package-lock.json" \
+            "$WEB_DIR/tsconfig.json" -newer "$stamp" -print -quit) ]]; then
+        return 0
+    fi
+    log "building the web apps (production: sales with SSR, auth)"
+    web_ng build sales >&2 || die "ng build sales failed"
+    web_ng build auth >&2 || die "ng build auth failed"
+    touch "$stamp"
+}
+
+# web_app_argv sales-site|auth-app: sets WEB_APP_ARGV to the command that
+# serves that app on SALES_PORT / AUTH_APP_PORT for the public URLs in
+# COMMAND_API_URL, QUERY_API_URL, AUTH_API_URL, AUTH_APP_URL and SALES_URL
+# (scripts/start.sh, scripts/with-web.sh; docs/configuration.md, "Web apps").
+web_app_argv() {
+    case $1 in
+    sales-site)
+        WEB_APP_ARGV=(env PORT="$SALES_PORT" HOST=127.0.0.1 NG_ALLOWED_HOSTS="127.0.0.1,localhost"
+            "$NODE_BIN" "$WEB_DIR/dist/sales/server/server.mjs") ;;
+    auth-app)
+        WEB_APP_ARGV=(env PORT="$AUTH_APP_PORT" HOST=127.0.0.1
+            AUTH_APP_RUN_DIR="${AUTH_APP_RUN_DIR:-$RUN_DIR/auth-app}"
+            "$WEB_DIR/serve/auth-entrypoint.sh") ;;
+    *) die "web_app_argv: unknown app $1" ;;
+    esac
+}
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}

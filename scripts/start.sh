@@ -128,6 +128,21 @@ wait_http "http://$AUTH_API_ADDR/ready" 60 auth auth
 export NOTIFIER_ADDR="${NOTIFIER_ADDR:-127.0.0.1:8084}"
 ensure_service notifier "http://$NOTIFIER_ADDR" "$NOTIFIER_BIN"
 
+# The web apps: a new build or new API URLs need a restart, which takes a second.
+ensure_nginx
+build_web
+export COMMAND_API_URL="$API_URL" QUERY_API_URL="http://$QUERY_API_ADDR" AUTH_API_URL="http://$AUTH_API_ADDR"
+export SALES_URL="http://127.0.0.1:$SALES_PORT" AUTH_APP_URL="http://127.0.0.1:$AUTH_APP_PORT"
+for app in sales-site auth-app; do
+    if service_pid "$app" >/dev/null; then
+        stop_service "$app"
+    fi
+    web_app_argv "$app"
+    start_service "$app" "${WEB_APP_ARGV[@]}"
+done
+wait_http "$SALES_URL/health" 30 sales-site sales-site
+wait_http "$AUTH_APP_URL/health" 30 auth-app auth-app
+
 log "registering demo users"
 demo_users=$("$DEV_BIN" seed-users --auth "http://$AUTH_API_ADDR")
 log "seeding demo data (as the demo users)"
@@ -136,6 +151,8 @@ log "seeding demo data (as the demo users)"
 cat <<EOF
 
 Astro Bookings is running:
+  sales site   $SALES_URL   (open it in a browser: launches, booking, my bookings)
+  auth app     $AUTH_APP_URL   (sign in, register; every app signs in through it)
   command API  $API_URL   (/health /ready /metrics /openapi.json)
   query API    http://$QUERY_API_ADDR   (sales site: GET /v1/launches, /v1/me/bookings; finance: GET /v1/invoices[/{number}[.pdf]]; /openapi.json)
   auth         http://$AUTH_API_ADDR   (POST /v1/auth/register, /v1/auth/login, /v1/auth/logout; GET /v1/auth/me; /openapi.json)

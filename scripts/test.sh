@@ -5,8 +5,9 @@
 # (maildev), which are installed and started here if needed; then the short
 # chaos run (scripts/chaos.sh, docs/reliability.md), schemathesis against
 # every service as every role (scripts/schemathesis.sh), every fuzz target
-# briefly (scripts/fuzz.sh) and the Cypress black-box suite in tests/
-# (scripts/cypress.sh); docs/testing.md.
+# briefly (scripts/fuzz.sh), the web workspace's typecheck and Jest tests
+# (scripts/web-test.sh) and the Cypress black-box suite in tests/ with the
+# web apps served (scripts/cypress.sh); docs/testing.md.
 #
 # Runs non-interactively (CI=true, no stdin) and stops at the first failing
 # step with a non-zero exit status. The servers are left running, so a second
@@ -112,14 +113,18 @@ black_box schemathesis "schemathesis (every service × every role)" "$ROOT/scrip
 # Every fuzz target for FUZZ_SECONDS (docs/testing.md), each one check; the
 # crashing input and how to replay it are named in its output.
 black_box fuzz "fuzz (${FUZZ_SECONDS:=15} s per target)" env FUZZ_SECONDS="$FUZZ_SECONDS" "$ROOT/scripts/fuzz.sh"
-# The Cypress black-box suite (tests/, docs/testing.md), each test one check.
+# The web workspace (web/, docs/testing.md): tsc --noEmit, then Jest
+# (each test one check).
+black_box jest "web: typecheck and Jest (web/)" "$ROOT/scripts/web-test.sh"
+# The Cypress black-box suite (tests/, docs/testing.md), each test one check:
+# the API specs and the web apps' end-to-end specs in a real browser.
 black_box cypress "cypress (tests/)" "$ROOT/scripts/cypress.sh"
 
 if ((status == 0)); then
     log "all checks passed"
 fi
 awk '/^test result:/ { p += $4; f += $6 }
-     /^(chaos|schemathesis|cypress|fuzz) result:/ { p += $3; f += $5 }
+     /^(chaos|schemathesis|cypress|fuzz|typecheck|jest) result:/ { p += $3; f += $5 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$test_log"
 trap 'rm -f "$test_log"' EXIT
 exit "$status"
