@@ -65,6 +65,9 @@ pub struct Settings {
     pub http_workers: usize,
     /// `MAX_BODY_BYTES` (16384): largest request body.
     pub max_body_bytes: usize,
+    /// `CORS_ALLOWED_ORIGINS` (the local web apps; empty: none): the
+    /// origins whose pages may call this API (see `platform::cors`).
+    pub cors_allowed_origins: platform::cors::AllowedOrigins,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
 }
@@ -103,6 +106,7 @@ impl Settings {
             ),
             http_workers: config::parse("HTTP_WORKERS", cores())?,
             max_body_bytes: config::parse("MAX_BODY_BYTES", 16_384)?,
+            cors_allowed_origins: platform::cors::AllowedOrigins::from_env()?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
         })
     }

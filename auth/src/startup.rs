@@ -168,6 +168,7 @@ fn serve(
             workers: settings.http_workers,
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             max_body_bytes: settings.max_body_bytes,
+            cors: settings.cors_allowed_origins.clone(),
         },
         state,
         metrics,

@@ -583,6 +583,7 @@ mod tests {
             users_stream: format!("TEST_USERS_{id}"),
             users_subject_prefix: format!("test.{id}.users"),
             http_workers: 2,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 16_384,
             shutdown_timeout_secs: 1,
         };

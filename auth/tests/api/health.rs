@@ -139,3 +139,15 @@ async fn openapi_documents_every_status_each_operation_can_answer() {
         .unwrap();
     assert_eq!(get_logout.status(), 405);
 }
+
+#[tokio::test]
+async fn a_web_app_on_an_allowed_origin_may_call_the_api_and_no_other_origin_may() {
+    let app = spawn_app().await;
+    testkit::cors::assert_cors(
+        &app.client,
+        &app.address,
+        "/v1/auth/public-key",
+        WEB_APP_ORIGIN,
+    )
+    .await;
+}

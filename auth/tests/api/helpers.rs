@@ -32,6 +32,9 @@ pub const CHEAP: HashParams = HashParams {
 };
 
 /// Settings of a test instance.
+/// The one origin the test services allow cross-origin calls from.
+pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
+
 pub fn test_settings(database: &str, private_key: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
@@ -56,6 +59,8 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
         users_stream: format!("TEST_USERS_{}", database.trim_start_matches("core_test_")),
         users_subject_prefix: format!("test.{}.users", database.trim_start_matches("core_test_")),
         http_workers: 2,
+        cors_allowed_origins: platform::cors::AllowedOrigins::parse(WEB_APP_ORIGIN)
+            .expect("an origin"),
         max_body_bytes: 16_384,
         shutdown_timeout_secs: 1,
     }
