@@ -31,10 +31,10 @@ pub const CHEAP: HashParams = HashParams {
     parallelism: 1,
 };
 
-/// Settings of a test instance.
 /// The one origin the test services allow cross-origin calls from.
 pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
 
+/// Settings of a test instance.
 pub fn test_settings(database: &str, private_key: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
@@ -63,6 +63,8 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
             .expect("an origin"),
         max_body_bytes: 16_384,
         shutdown_timeout_secs: 1,
+        clients: auth::sso::Clients::parse(auth::sso::LOCAL_CLIENTS).expect("the local clients"),
+        code_ttl: Duration::from_secs(60),
     }
 }
 

@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 pub use testkit::{create_test_database, wait_for, ApiResponse};
 
-/// Settings of a test instance: an ephemeral port, small pools and few
-/// workers, migrations on.
 /// The one origin the test services allow cross-origin calls from.
 pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
 
+/// Settings of a test instance: an ephemeral port, small pools and few
+/// workers, migrations on.
 pub fn test_settings(database_url: &str, public_key_hex: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),

@@ -154,6 +154,9 @@ impl World {
             cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 16_384,
             shutdown_timeout_secs: 1,
+            clients: auth::sso::Clients::parse(auth::sso::LOCAL_CLIENTS)
+                .expect("the local clients"),
+            code_ttl: Duration::from_secs(60),
         };
         let application = auth::Application::build(settings)
             .await

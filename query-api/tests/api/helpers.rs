@@ -29,13 +29,13 @@ pub fn mongodb_uri() -> String {
         .unwrap_or_else(|| read_models::mongo::DEFAULT_MONGODB_URI.to_owned())
 }
 
+/// The one origin the test services allow cross-origin calls from.
+pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
+
 /// Settings of a test instance: an ephemeral port, two workers, a fresh
 /// database, the default bounds; finance reads the local PostgreSQL's
 /// default database through a pool of two (the finance tests point it at a
 /// fresh database of their own).
-/// The one origin the test services allow cross-origin calls from.
-pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
-
 pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
