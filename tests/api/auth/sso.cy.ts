@@ -46,7 +46,8 @@ function codeFor(token: string): Cypress.Chainable<string> {
     expect(response.status).to.equal(201);
     cy.matchesSpec('auth', 'POST', '/v1/auth/authorize', response);
     expect(response.headers['cache-control']).to.equal('no-store');
-    return (response.body as { code: string }).code;
+    // A value after a command must be yielded as a command too.
+    return cy.wrap((response.body as { code: string }).code);
   });
 }
 
