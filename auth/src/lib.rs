@@ -9,7 +9,8 @@
 //! access token everywhere by publishing its revocation id to NATS
 //! (`ASTRO_REVOCATIONS`), which every verifier follows. Logins are throttled
 //! per (account, address) pair, per address and per account, with growing
-//! delays rather than lockouts. See `docs/auth.md`.
+//! delays rather than lockouts. The web apps sign users in through the
+//! authorization code flow with PKCE ([`sso`]). See `docs/auth.md`.
 
 pub mod accounts;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod password;
 pub mod refresh;
 pub mod routes;
 pub mod settings;
+pub mod sso;
 pub mod startup;
 pub mod throttle;
 pub mod users;

@@ -65,8 +65,16 @@ pub struct Settings {
     pub http_workers: usize,
     /// `MAX_BODY_BYTES` (16384): largest request body.
     pub max_body_bytes: usize,
+    /// `CORS_ALLOWED_ORIGINS` (the local web apps; empty: none): the
+    /// origins whose pages may call this API (see `platform::cors`).
+    pub cors_allowed_origins: platform::cors::AllowedOrigins,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// `AUTH_CLIENTS` (the local web apps): the web apps that may sign
+    /// users in, with their exact redirect URIs.
+    pub clients: crate::sso::Clients,
+    /// `AUTH_CODE_TTL_SECONDS` (60): how long an authorization code works.
+    pub code_ttl: Duration,
 }
 
 fn cores() -> usize {
@@ -103,7 +111,10 @@ impl Settings {
             ),
             http_workers: config::parse("HTTP_WORKERS", cores())?,
             max_body_bytes: config::parse("MAX_BODY_BYTES", 16_384)?,
+            cors_allowed_origins: platform::cors::AllowedOrigins::from_env()?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
+            clients: crate::sso::Clients::from_env()?,
+            code_ttl: Duration::from_secs(positive("AUTH_CODE_TTL_SECONDS", 60)?),
         })
     }
 }

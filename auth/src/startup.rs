@@ -24,6 +24,7 @@ use crate::password::Hasher;
 use crate::refresh::{self, RefreshStore};
 use crate::routes;
 use crate::settings::Settings;
+use crate::sso::{self, Clients, CodeStore};
 use crate::throttle::{self, Throttle};
 use crate::users::{UserStore, USERS};
 
@@ -33,6 +34,10 @@ pub struct AppState {
     pub users: UserStore,
     /// Refresh tokens.
     pub refresh: RefreshStore,
+    /// Authorization codes of the single sign-on.
+    pub codes: CodeStore,
+    /// `AUTH_CLIENTS`.
+    pub clients: Clients,
     /// Failed-login counters.
     pub throttle: Throttle,
     /// argon2id, off the executor.
@@ -115,6 +120,8 @@ impl Application {
         let state = web::Data::new(AppState {
             users: UserStore::new(client.clone(), &database),
             refresh: RefreshStore::new(&database, settings.refresh_token_ttl),
+            codes: CodeStore::new(&database, settings.code_ttl),
+            clients: settings.clients.clone(),
             throttle: Throttle::new(&database, settings.login_limits),
             hasher,
             issuer,
@@ -168,6 +175,7 @@ fn serve(
             workers: settings.http_workers,
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             max_body_bytes: settings.max_body_bytes,
+            cors: settings.cors_allowed_origins.clone(),
         },
         state,
         metrics,
@@ -210,11 +218,12 @@ async fn initialize_once(
     database: &Database,
     bootstrap: Option<&BootstrapAccount>,
 ) -> anyhow::Result<()> {
-    let collections: [(&str, Vec<IndexModel>); 4] = [
+    let collections: [(&str, Vec<IndexModel>); 5] = [
         (USERS, UserStore::indexes()),
         (outbox::OUTBOX, outbox::indexes()),
         (refresh::COLLECTION, RefreshStore::indexes()),
         (throttle::COLLECTION, Throttle::indexes()),
+        (sso::COLLECTION, CodeStore::indexes()),
     ];
     for (name, indexes) in collections {
         database

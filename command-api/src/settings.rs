@@ -34,6 +34,9 @@ pub struct Settings {
     pub http_workers: usize,
     /// `MAX_BODY_BYTES` (65536).
     pub max_body_bytes: usize,
+    /// `CORS_ALLOWED_ORIGINS` (the local web apps; empty: none): the
+    /// origins whose pages may call this API (see `platform::cors`).
+    pub cors_allowed_origins: platform::cors::AllowedOrigins,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// `IDEMPOTENCY_RETENTION_HOURS` (168): how long a stored answer is
@@ -66,6 +69,7 @@ impl Settings {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
             max_body_bytes: config::parse("MAX_BODY_BYTES", 65_536)?,
+            cors_allowed_origins: platform::cors::AllowedOrigins::from_env()?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
             idempotency_retention: Duration::from_secs(
                 3600 * config::parse::<u64>("IDEMPOTENCY_RETENTION_HOURS", 168)?,

@@ -163,6 +163,7 @@ impl Application {
                 workers: settings.http_workers,
                 shutdown_timeout_secs: settings.shutdown_timeout_secs,
                 max_body_bytes: settings.max_body_bytes,
+                cors: settings.cors_allowed_origins.clone(),
             },
             state,
             metrics,

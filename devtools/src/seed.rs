@@ -583,8 +583,12 @@ mod tests {
             users_stream: format!("TEST_USERS_{id}"),
             users_subject_prefix: format!("test.{id}.users"),
             http_workers: 2,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 16_384,
             shutdown_timeout_secs: 1,
+            clients: auth::sso::Clients::parse(auth::sso::LOCAL_CLIENTS)
+                .expect("the local clients"),
+            code_ttl: StdDuration::from_secs(60),
         };
         let database = settings.core_database.clone();
         let application = auth::Application::build(settings)

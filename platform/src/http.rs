@@ -673,10 +673,12 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Largest request body (413 above).
     pub max_body_bytes: usize,
+    /// The web apps' origins that may call it from a browser.
+    pub cors: crate::cors::AllowedOrigins,
 }
 
 /// Binds and builds an API's server the way every service does: the
-/// [`observe`] middleware, the shared `state`, metrics and token verifier in
+/// [`observe`] middleware, CORS ([`crate::cors`]), the shared `state`, metrics and token verifier in
 /// the app data, problem+json for bad paths, queries and unknown routes, and
 /// `routes`. Returns the bound port and the server, not yet running.
 pub fn api_server<S: Send + Sync + 'static>(
@@ -690,12 +692,20 @@ pub fn api_server<S: Send + Sync + 'static>(
     let metrics = web::Data::new(metrics);
     let verifier = web::Data::new(verifier);
     let max_body = settings.max_body_bytes;
+    let origins = settings.cors.clone();
     let listener = std::net::TcpListener::bind(&settings.addr)
         .with_context(|| format!("binding {}", settings.addr))?;
     let port = listener.local_addr()?.port();
     let server = actix_web::HttpServer::new(move || {
+        // CORS inside `observe` (a preflight is logged and counted like any
+        // request) and outside the rest (an error answer carries its
+        // Access-Control-Allow-Origin, so the web app can read it).
         actix_web::App::new()
             .wrap(actix_web::middleware::from_fn(limit_uri))
+            .wrap(crate::cors::middleware(&origins))
+            .wrap(actix_web::middleware::from_fn(
+                crate::cors::problem_for_refusals,
+            ))
             .wrap(actix_web::middleware::from_fn(observe))
             .app_data(state.clone())
             .app_data(metrics.clone())

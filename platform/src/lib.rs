@@ -2,10 +2,11 @@
 //! environment, telemetry (JSON logs with request and correlation ids on
 //! stdout, shipped to MongoDB `core.logs`),
 //! biscuit token issuing and verification, RFC 9457 problem responses,
-//! health, readiness and Prometheus metrics.
+//! health, readiness and Prometheus metrics, CORS for the web apps.
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod http;
 pub mod logship;
 pub mod metrics;

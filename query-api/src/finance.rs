@@ -457,6 +457,104 @@ impl FinanceStore {
     }
 }
 
+/// A traveler's or an agency's current profile, with its version (the
+/// sequence of the last `ProfileUpdated` applied; 0: as registered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRow {
+    /// The profile.
+    pub profile: events::user::Profile,
+    /// Its version.
+    pub version: i64,
+}
+
+impl FinanceStore {
+    /// The current profile of `user_id`, a traveler (`agency` false) or an
+    /// agency, when the profiles projection has one.
+    pub async fn profile(
+        &self,
+        user_id: Uuid,
+        agency: bool,
+    ) -> Result<Option<ProfileRow>, sqlx::Error> {
+        use events::user::{AgencyProfile, Contact, PostalAddress, Profile, TravelerProfile};
+        if agency {
+            let row: Option<(AgencyRow, i64)> = sqlx::query_as::<
+                _,
+                (
+                    String,
+                    String,
+                    String,
+                    Option<String>,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                    i64,
+                ),
+            >(
+                "SELECT legal_name, tax_id, address_line1, address_line2, city, postal_code,
+                        country::text, contact_name, contact_email, contact_phone, profile_version
+                 FROM agencies WHERE user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| {
+                (
+                    AgencyRow {
+                        email: None,
+                        legal_name: r.0,
+                        tax_id: r.1,
+                        address_line1: r.2,
+                        address_line2: r.3,
+                        city: r.4,
+                        postal_code: r.5,
+                        country: r.6,
+                        contact_name: r.7,
+                        contact_email: r.8,
+                        contact_phone: r.9,
+                    },
+                    r.10,
+                )
+            });
+            Ok(row.map(|(a, version)| ProfileRow {
+                profile: Profile::Agency(AgencyProfile {
+                    legal_name: a.legal_name,
+                    tax_id: a.tax_id,
+                    address: PostalAddress {
+                        line1: a.address_line1,
+                        line2: a.address_line2,
+                        city: a.city,
+                        postal_code: a.postal_code,
+                        country: a.country.trim_end().to_owned(),
+                    },
+                    contact: Contact {
+                        name: a.contact_name,
+                        email: a.contact_email,
+                        phone: a.contact_phone,
+                    },
+                }),
+                version,
+            }))
+        } else {
+            let row: Option<(String, chrono::NaiveDate, i64)> = sqlx::query_as(
+                "SELECT full_name, birth_date, profile_version FROM travelers WHERE user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|(full_name, birth_date, version)| ProfileRow {
+                profile: Profile::Traveler(TravelerProfile {
+                    full_name,
+                    birth_date,
+                }),
+                version,
+            }))
+        }
+    }
+}
+
 /// Whether a failed query means PostgreSQL (or the finance schema) is not
 /// there now, rather than a bug: connection failures, pool timeouts, the
 /// server shutting down or out of resources, the schema missing (the

@@ -33,6 +33,9 @@ pub struct Settings {
     pub listing_cache_size: usize,
     /// `HTTP_WORKERS` (number of cores).
     pub http_workers: usize,
+    /// `CORS_ALLOWED_ORIGINS` (the local web apps; empty: none): the
+    /// origins whose pages may call this API (see `platform::cors`).
+    pub cors_allowed_origins: platform::cors::AllowedOrigins,
     /// `SHUTDOWN_TIMEOUT_SECS` (30): grace for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// The finance endpoints: PostgreSQL and the invoices' PDF.
@@ -141,6 +144,7 @@ impl Settings {
                 "HTTP_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
+            cors_allowed_origins: platform::cors::AllowedOrigins::from_env()?,
             shutdown_timeout_secs: config::parse("SHUTDOWN_TIMEOUT_SECS", 30)?,
             finance: FinanceSettings::from_env()?,
             ops: OpsSettings::from_env()?,

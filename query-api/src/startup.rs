@@ -114,6 +114,7 @@ impl Application {
                 shutdown_timeout_secs: settings.shutdown_timeout_secs,
                 // Only GETs: no body is expected.
                 max_body_bytes: 16_384,
+                cors: settings.cors_allowed_origins.clone(),
             },
             state,
             metrics,

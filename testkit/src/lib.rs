@@ -4,8 +4,9 @@
 //! waiting for a condition with a timeout instead of sleeping; and a
 //! synthetic event store of any size ([`synthetic`]); and the SMTP capture
 //! server's mail ([`mail`]); starting the system's processes beside them
-//! ([`process`]).
+//! ([`process`]); what a browser sees of an API's CORS answers ([`cors`]).
 
+pub mod cors;
 pub mod mail;
 pub mod process;
 pub mod synthetic;

@@ -9,6 +9,7 @@ use crate::startup::AppState;
 
 pub mod accounts;
 pub mod session;
+pub mod sso;
 pub mod tokens;
 
 /// Registers the routes; a method a path does not serve answers 405.
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(endpoint("/login").post(session::login))
                 .service(endpoint("/refresh").post(session::refresh))
                 .service(endpoint("/logout").post(session::logout))
+                .service(endpoint("/authorize").post(sso::authorize))
+                .service(endpoint("/token").post(sso::token))
                 .service(endpoint("/public-key").get(tokens::public_key)),
         );
 }

@@ -1,5 +1,7 @@
 //! Operations endpoints and the public key.
 
+use serde_json::json;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -22,6 +24,8 @@ async fn the_service_reports_health_readiness_metrics_and_its_api() {
         "/v1/auth/employees",
         "/v1/auth/refresh",
         "/v1/auth/public-key",
+        "/v1/auth/authorize",
+        "/v1/auth/token",
     ] {
         assert!(openapi.json["paths"][path].is_object(), "{path} documented");
     }
@@ -81,6 +85,12 @@ async fn openapi_documents_every_status_each_operation_can_answer() {
         ("/v1/auth/refresh", "post", &[&body[..], &["401"]].concat()),
         ("/v1/auth/logout", "post", &[&body[..], &["401"]].concat()),
         ("/v1/auth/me", "get", &vec!["401", "503"]),
+        (
+            "/v1/auth/authorize",
+            "post",
+            &[&body[..], &["401"]].concat(),
+        ),
+        ("/v1/auth/token", "post", &[&body[..], &["401"]].concat()),
     ] {
         let responses = &document["paths"][path][method]["responses"];
         for status in statuses {
@@ -138,4 +148,45 @@ async fn openapi_documents_every_status_each_operation_can_answer() {
         .await
         .unwrap();
     assert_eq!(get_logout.status(), 405);
+}
+
+#[tokio::test]
+async fn a_web_app_on_an_allowed_origin_may_call_the_api_and_no_other_origin_may() {
+    let app = spawn_app().await;
+    testkit::cors::assert_cors(
+        &app.client,
+        &app.address,
+        "/v1/auth/public-key",
+        WEB_APP_ORIGIN,
+    )
+    .await;
+}
+
+/// The single sign-on's parameters are documented as strictly as they are
+/// checked: a web app's generated client, and schemathesis, rely on it.
+#[tokio::test]
+async fn openapi_documents_the_code_flow_s_patterns_and_enums() {
+    let app = spawn_app().await;
+    let document = app.get("/openapi.json", None).await.json;
+    let schemas = &document["components"]["schemas"];
+    let authorize = &schemas["AuthorizeRequest"]["properties"];
+    assert_eq!(
+        authorize["code_challenge"]["pattern"],
+        "^[A-Za-z0-9_-]{43}$"
+    );
+    assert_eq!(authorize["code_challenge_method"]["enum"], json!(["S256"]));
+    let token = &schemas["TokenRequest"]["properties"];
+    assert_eq!(token["grant_type"]["enum"], json!(["authorization_code"]));
+    assert_eq!(
+        token["code_verifier"]["pattern"],
+        "^[A-Za-z0-9._~-]{43,128}$"
+    );
+    let authorize = &document["paths"]["/v1/auth/authorize"]["post"];
+    assert!(authorize["responses"]["201"]["content"].is_object());
+    assert!(authorize["security"].is_array(), "Bearer");
+    let token = &document["paths"]["/v1/auth/token"]["post"];
+    assert_eq!(
+        token["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/TokenResponse"
+    );
 }

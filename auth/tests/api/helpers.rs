@@ -31,6 +31,9 @@ pub const CHEAP: HashParams = HashParams {
     parallelism: 1,
 };
 
+/// The one origin the test services allow cross-origin calls from.
+pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
+
 /// Settings of a test instance.
 pub fn test_settings(database: &str, private_key: &str) -> Settings {
     Settings {
@@ -56,8 +59,12 @@ pub fn test_settings(database: &str, private_key: &str) -> Settings {
         users_stream: format!("TEST_USERS_{}", database.trim_start_matches("core_test_")),
         users_subject_prefix: format!("test.{}.users", database.trim_start_matches("core_test_")),
         http_workers: 2,
+        cors_allowed_origins: platform::cors::AllowedOrigins::parse(WEB_APP_ORIGIN)
+            .expect("an origin"),
         max_body_bytes: 16_384,
         shutdown_timeout_secs: 1,
+        clients: auth::sso::Clients::parse(auth::sso::LOCAL_CLIENTS).expect("the local clients"),
+        code_ttl: Duration::from_secs(60),
     }
 }
 

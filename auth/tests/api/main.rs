@@ -7,4 +7,5 @@ mod events;
 mod health;
 mod helpers;
 mod login;
+mod sso;
 mod tokens;

@@ -380,3 +380,15 @@ async fn a_request_target_over_8_kib_answers_414_problem_json_with_its_request_i
     response.assert_problem(414, "uri-too-long");
     response.request_id();
 }
+
+#[tokio::test]
+async fn a_web_app_on_an_allowed_origin_may_call_the_api_and_no_other_origin_may() {
+    let app = spawn_app().await;
+    testkit::cors::assert_cors(
+        &app.client,
+        &app.address,
+        "/health",
+        crate::helpers::WEB_APP_ORIGIN,
+    )
+    .await;
+}

@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 pub use testkit::{create_test_database, wait_for, ApiResponse};
 
+/// The one origin the test services allow cross-origin calls from.
+pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
+
 /// Settings of a test instance: an ephemeral port, small pools and few
 /// workers, migrations on.
 pub fn test_settings(database_url: &str, public_key_hex: &str) -> Settings {
@@ -30,6 +33,8 @@ pub fn test_settings(database_url: &str, public_key_hex: &str) -> Settings {
         aggregate_cache_size: 10_000,
         command_max_attempts: 20,
         http_workers: 2,
+        cors_allowed_origins: platform::cors::AllowedOrigins::parse(WEB_APP_ORIGIN)
+            .expect("an origin"),
         max_body_bytes: 65_536,
         shutdown_timeout_secs: 1,
         idempotency_retention: Duration::from_secs(7 * 24 * 3600),

@@ -104,6 +104,7 @@ impl World {
             aggregate_cache_size: 1_000,
             command_max_attempts: 20,
             http_workers: 1,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 65_536,
             shutdown_timeout_secs: 1,
             idempotency_retention: Duration::from_secs(3600),
@@ -265,6 +266,7 @@ impl World {
             listing_cache_ttl: Duration::from_millis(1_000),
             listing_cache_size: 16,
             http_workers: 1,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             shutdown_timeout_secs: 1,
             finance: query_api::settings::FinanceSettings {
                 database_url: self.database_url.clone().into(),

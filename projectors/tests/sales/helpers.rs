@@ -70,6 +70,7 @@ impl World {
             aggregate_cache_size: 10_000,
             command_max_attempts: 20,
             http_workers: 2,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 65_536,
             shutdown_timeout_secs: 1,
             idempotency_retention: Duration::from_secs(3600),
@@ -150,8 +151,12 @@ impl World {
             users_stream: format!("{}_USERS", self.stream),
             users_subject_prefix: format!("{}-users", self.prefix),
             http_workers: 2,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             max_body_bytes: 16_384,
             shutdown_timeout_secs: 1,
+            clients: auth::sso::Clients::parse(auth::sso::LOCAL_CLIENTS)
+                .expect("the local clients"),
+            code_ttl: Duration::from_secs(60),
         };
         let application = auth::Application::build(settings)
             .await
@@ -195,6 +200,7 @@ impl World {
             listing_cache_ttl: Duration::from_millis(1_000),
             listing_cache_size: 64,
             http_workers: 2,
+            cors_allowed_origins: platform::cors::AllowedOrigins::none(),
             shutdown_timeout_secs: 1,
             finance: query_api::settings::FinanceSettings {
                 database_url: self.database_url.clone().into(),

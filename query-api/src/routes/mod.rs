@@ -11,6 +11,7 @@ pub mod bookings;
 pub mod invoices;
 pub mod launches;
 pub mod ops;
+pub mod profiles;
 
 /// Registers the routes. Each path is one resource that answers the
 /// methods it serves and 405 (with `Allow`) to any other; a path that is
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(endpoint("/launches").get(launches::list))
                 .service(endpoint("/launches/{launch_id}").get(launches::get))
                 .service(endpoint("/me/bookings").get(bookings::mine))
+                .service(endpoint("/profiles/me").get(profiles::mine))
                 .service(endpoint("/invoices").get(invoices::list))
                 // Before `{number}`, which would match `<number>.pdf` too.
                 .service(endpoint("/invoices/{number}.pdf").get(invoices::pdf))

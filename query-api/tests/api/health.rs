@@ -191,3 +191,15 @@ async fn an_unknown_route_answers_a_404_problem() {
         .await
         .assert_problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn a_web_app_on_an_allowed_origin_may_call_the_api_and_no_other_origin_may() {
+    let app = spawn_app().await;
+    testkit::cors::assert_cors(
+        &app.client,
+        &app.address,
+        "/v1/launches",
+        crate::helpers::WEB_APP_ORIGIN,
+    )
+    .await;
+}

@@ -29,6 +29,9 @@ pub fn mongodb_uri() -> String {
         .unwrap_or_else(|| read_models::mongo::DEFAULT_MONGODB_URI.to_owned())
 }
 
+/// The one origin the test services allow cross-origin calls from.
+pub const WEB_APP_ORIGIN: &str = "http://127.0.0.1:4200";
+
 /// Settings of a test instance: an ephemeral port, two workers, a fresh
 /// database, the default bounds; finance reads the local PostgreSQL's
 /// default database through a pool of two (the finance tests point it at a
@@ -44,6 +47,8 @@ pub fn test_settings(database: &str, public_key_hex: &str) -> Settings {
         listing_cache_ttl: Duration::from_millis(1_000),
         listing_cache_size: 1_024,
         http_workers: 2,
+        cors_allowed_origins: platform::cors::AllowedOrigins::parse(WEB_APP_ORIGIN)
+            .expect("an origin"),
         shutdown_timeout_secs: 1,
         finance: FinanceSettings {
             database_url: testkit::base_database_url().into(),

@@ -15,3 +15,4 @@ mod launch;
 mod listing;
 mod openapi;
 mod ops;
+mod profiles;
