@@ -54,7 +54,7 @@ pub struct ProfileParams {
 }
 
 /// The caller's current profile (a traveler's or an agency's).
-#[utoipa::path(get, path = "/v1/profiles/me", tag = "profiles", params(ProfileParams),
+#[utoipa::path(get, path = "/v1/profiles/me", tag = "profiles", operation_id = "my_profile", params(ProfileParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileView, headers(

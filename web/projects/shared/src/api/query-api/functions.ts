@@ -49,3 +49,5 @@ export type { ReplayParkedEvent$Params as ReplayParkedEvent$Params } from './fn/
 export { replayParkedEvent as replayParkedEvent } from './fn/it/replay-parked-event';
 export type { SystemStatus$Params as SystemStatus$Params } from './fn/it/system-status';
 export { systemStatus as systemStatus } from './fn/it/system-status';
+export type { MyProfile$Params as MyProfile$Params } from './fn/profiles/my-profile';
+export { myProfile as myProfile } from './fn/profiles/my-profile';

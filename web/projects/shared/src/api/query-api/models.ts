@@ -40,6 +40,7 @@ export type { ParkedStatus } from './models/parked-status';
 export type { Passenger } from './models/passenger';
 export type { Payer } from './models/payer';
 export type { Problem } from './models/problem';
+export type { ProfileView } from './models/profile-view';
 export type { ProjectionLag } from './models/projection-lag';
 export type { Projections } from './models/projections';
 export type { Readiness } from './models/readiness';
