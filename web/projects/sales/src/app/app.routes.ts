@@ -1,3 +1,12 @@
 import { Routes } from '@angular/router';
 
-export const routes: Routes = [];
+import { signedInGuard } from './account/signed-in.guard';
+
+export const routes: Routes = [
+  {
+    path: 'launches/:id/book',
+    title: 'Book seats — Astro Bookings',
+    canActivate: [signedInGuard],
+    loadComponent: () => import('./booking/book-page/book-page').then((m) => m.BookPage),
+  },
+];
