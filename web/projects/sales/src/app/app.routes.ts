@@ -9,4 +9,10 @@ export const routes: Routes = [
     canActivate: [signedInGuard],
     loadComponent: () => import('./booking/book-page/book-page').then((m) => m.BookPage),
   },
+  {
+    path: 'bookings',
+    title: 'My bookings — Astro Bookings',
+    canActivate: [signedInGuard],
+    loadComponent: () => import('./bookings/my-bookings/my-bookings').then((m) => m.MyBookings),
+  },
 ];
