@@ -8,5 +8,6 @@ import { RenderMode, ServerRoute } from '@angular/ssr';
 export const serverRoutes: ServerRoute[] = [
   { path: 'launches/:id/book', renderMode: RenderMode.Client },
   { path: 'bookings', renderMode: RenderMode.Client },
+  { path: 'profile', renderMode: RenderMode.Client },
   { path: '**', renderMode: RenderMode.Server },
 ];

@@ -15,4 +15,10 @@ export const routes: Routes = [
     canActivate: [signedInGuard],
     loadComponent: () => import('./bookings/my-bookings/my-bookings').then((m) => m.MyBookings),
   },
+  {
+    path: 'profile',
+    title: 'Your profile — Astro Bookings',
+    canActivate: [signedInGuard],
+    loadComponent: () => import('./profile/profile-page/profile-page').then((m) => m.ProfilePage),
+  },
 ];

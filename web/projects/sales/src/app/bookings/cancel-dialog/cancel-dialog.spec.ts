@@ -3,7 +3,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { CancellationReply } from '@astro/shared/api/command-api/models/cancellation-reply';
 import { Booking } from '@astro/shared/api/query-api/models/booking';
 
-import { TEST_API, aBooking, testProviders } from '../testing';
+import { TEST_API, aBooking, testProviders } from '../../account/testing';
 import { CancelDialog } from './cancel-dialog';
 
 describe('the cancellation dialog', () => {

@@ -4,7 +4,7 @@ import { SessionUser } from '@astro/shared';
 import { Booking } from '@astro/shared/api/query-api/models/booking';
 import { PageBooking } from '@astro/shared/api/query-api/models/page-booking';
 
-import { TEST_API, aBooking, testProviders } from '../testing';
+import { TEST_API, aBooking, testProviders } from '../../account/testing';
 import { MyBookings } from './my-bookings';
 
 const page = (items: Booking[], total = items.length): PageBooking => ({ items, page: 1, page_size: 10, total });

@@ -1,3 +1,4 @@
+// Test helpers of the account pages' component specs (imported by specs only).
 import { provideHttpClient } from '@angular/common/http';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { EnvironmentProviders, Provider, signal } from '@angular/core';
