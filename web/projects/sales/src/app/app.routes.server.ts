@@ -1,4 +1,13 @@
 import { RenderMode, ServerRoute } from '@angular/ssr';
 
-/** Launches change all the time: every page is rendered on request, never prerendered. */
-export const serverRoutes: ServerRoute[] = [{ path: '**', renderMode: RenderMode.Server }];
+/**
+ * Launches change all the time: every page is rendered on request, never
+ * prerendered. The signed-in pages are rendered in the browser only: the
+ * server has no session, and bots have nothing to read there.
+ */
+export const serverRoutes: ServerRoute[] = [
+  { path: 'launches/:id/book', renderMode: RenderMode.Client },
+  { path: 'bookings', renderMode: RenderMode.Client },
+  { path: 'profile', renderMode: RenderMode.Client },
+  { path: '**', renderMode: RenderMode.Server },
+];
