@@ -65,13 +65,15 @@ export function tokens(overrides: Partial<TokenResponse> = {}, now = Date.now())
   };
 }
 
-/** TestBed with the app configuration, HttpClient (with the auth interceptor) under test, and a fake location. */
-export function configureSignOn(options: { platform?: 'browser' | 'server'; providers?: (Provider | EnvironmentProviders)[] } = {}): FakeLocation {
+/** TestBed with the app configuration, HttpClient under test (with the auth interceptor unless told), and a fake location. */
+export function configureSignOn(
+  options: { platform?: 'browser' | 'server'; interceptor?: boolean; providers?: (Provider | EnvironmentProviders)[] } = {},
+): FakeLocation {
   const location = new FakeLocation();
   TestBed.configureTestingModule({
     providers: [
       provideAppConfig(TEST_CONFIG),
-      provideHttpClient(withInterceptors([authInterceptor])),
+      provideHttpClient(withInterceptors(options.interceptor === false ? [] : [authInterceptor])),
       provideHttpClientTesting(),
       { provide: BROWSER_LOCATION, useValue: location },
       { provide: PLATFORM_ID, useValue: options.platform ?? 'browser' },
