@@ -8,6 +8,7 @@ export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideRouter(routes, withComponentInputBinding()),
+    // No auth interceptor here: the auth app's calls carry their credentials themselves.
     provideHttpClient(withFetch()),
   ],
 };

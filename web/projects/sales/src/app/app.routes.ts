@@ -1,8 +1,9 @@
 import { Routes } from '@angular/router';
-
-import { signedInGuard } from './account/signed-in.guard';
+import { SignInCallback, signedInGuard } from '@astro/shared';
 
 export const routes: Routes = [
+  // Where the auth app sends the user back with the authorization code.
+  { path: 'auth/callback', component: SignInCallback, title: 'Signing in — Astro Bookings' },
   {
     path: 'launches/:id/book',
     title: 'Book seats — Astro Bookings',

@@ -28,21 +28,97 @@ export interface Problem {
   readonly retryAfterSeconds?: number;
 }
 
+/** What to tell the user when an answer carries no problem document of its own. */
+const GENERIC: Readonly<Record<number, readonly [title: string, detail: string]>> = {
+  400: ['Bad request', 'The request was not understood. Please reload the page and try again.'],
+  401: ['Not signed in', 'Your session has ended. Please sign in again.'],
+  403: ['Not allowed', 'Your account is not allowed to do this.'],
+  404: ['Not found', 'We could not find what you asked for.'],
+  409: ['Conflict', 'This could not be done in the current state. Please reload and try again.'],
+  422: ['Invalid data', 'Some fields need your attention.'],
+  429: ['Too many requests', 'Too many attempts. Please wait a moment and try again.'],
+  503: ['Unavailable', 'The service is busy. Please try again shortly.'],
+};
+
+const SERVER_ERROR = ['Service error', 'Something went wrong on our side. Please try again shortly.'] as const;
+
 /**
- * The problem an HTTP call failed with. STUB: the sign-on work replaces this
- * with the full mapping (see issue 15); the signature stays.
+ * The problem an HTTP call failed with: the problem+json body when there is
+ * one (also when it arrived as text), a friendly sentence by status
+ * otherwise, "cannot reach the service" for a network failure (status 0),
+ * and `Retry-After` (seconds or an HTTP date) as `retryAfterSeconds`.
  */
 export function toProblem(error: unknown): Problem {
-  if (error instanceof HttpErrorResponse) {
-    const body = (error.error ?? {}) as Partial<Problem>;
+  if (!(error instanceof HttpErrorResponse)) {
     return {
-      status: error.status,
-      title: body.title ?? error.statusText,
-      detail: body.detail ?? error.message,
-      errors: body.errors ?? [],
+      status: 0,
+      title: 'Unexpected error',
+      detail: 'Something went wrong. Please try again.',
+      errors: [],
     };
   }
-  return { status: 0, title: 'Error', detail: String(error), errors: [] };
+  if (error.status === 0) {
+    return {
+      status: 0,
+      title: 'Network error',
+      detail: 'We cannot reach the service. Check your connection and try again.',
+      errors: [],
+    };
+  }
+  const body = problemBody(error.error);
+  const [title, detail] = GENERIC[error.status] ?? (error.status >= 500 ? SERVER_ERROR : ['Error', `The request failed (${error.status}).`]);
+  const retryAfterSeconds = parseRetryAfter(error.headers?.get('Retry-After') ?? null);
+  return {
+    status: error.status,
+    title: nonBlank(body?.['title']) ?? title,
+    detail: nonBlank(body?.['detail']) ?? detail,
+    errors: fieldProblems(body?.['errors']),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+}
+
+/** `Retry-After` in whole seconds from `now` (delay-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed);
+  }
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** The fields of a problem document, whether it arrived parsed or as text (HTML and other text give null). */
+function problemBody(body: unknown): Record<string, unknown> | null {
+  if (typeof body === 'string') {
+    try {
+      return problemBody(JSON.parse(body));
+    } catch {
+      return null;
+    }
+  }
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+function nonBlank(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function fieldProblems(value: unknown): FieldProblem[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  return value.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) {
+      return [];
+    }
+    const { field, code, message } = item as Record<string, unknown>;
+    return typeof field === 'string' && typeof message === 'string'
+      ? [{ field, code: typeof code === 'string' ? code : 'invalid', message }]
+      : [];
+  });
 }
 
 /** The 422 field errors by field path, for showing each next to its field. */
