@@ -5,5 +5,6 @@
  * errors, formatting.
  */
 export * from './lib/config';
+export * from './lib/format';
 export * from './lib/problem';
 export * from './lib/session/session';
