@@ -5,6 +5,7 @@
  * errors, formatting.
  */
 export * from './lib/config';
+export * from './lib/format';
 export * from './lib/problem';
 export * from './lib/session/session';
 export * from './lib/session/browser-location';

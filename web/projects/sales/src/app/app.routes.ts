@@ -1,7 +1,13 @@
 import { Routes } from '@angular/router';
 import { SignInCallback, signedInGuard } from '@astro/shared';
 
+import { LaunchDetail } from './launches/launch-detail/launch-detail';
+import { LaunchList } from './launches/launch-list/launch-list';
+import { NotFound } from './not-found/not-found';
+
 export const routes: Routes = [
+  { path: '', component: LaunchList },
+  { path: 'launches/:id', component: LaunchDetail },
   // Where the auth app sends the user back with the authorization code.
   { path: 'auth/callback', component: SignInCallback, title: 'Signing in — Astro Bookings' },
   {
@@ -22,4 +28,6 @@ export const routes: Routes = [
     canActivate: [signedInGuard],
     loadComponent: () => import('./profile/profile-page/profile-page').then((m) => m.ProfilePage),
   },
+  // Keep last: every path no route above knows is a 404 page.
+  { path: '**', component: NotFound },
 ];
