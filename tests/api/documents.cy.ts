@@ -36,3 +36,25 @@ describe('the API documents', { tags: '@smoke' }, () => {
     });
   }
 });
+
+// The web apps' API clients are generated from copies of these documents
+// (web/projects/shared/openapi/, `npm run generate:api -- --fetch`): a
+// service whose document changed without the clients being regenerated
+// fails here, not in a user's browser. Not @smoke: a deployed environment
+// may run another version than this checkout.
+describe("the web apps' generated API clients", () => {
+  const copies: [Service, string][] = [
+    ['commandApi', 'command-api'],
+    ['queryApi', 'query-api'],
+    ['auth', 'auth'],
+  ];
+  for (const [service, file] of copies) {
+    it(`are generated from the document ${service} serves`, () => {
+      cy.api(service, 'GET', '/openapi.json').then((response) => {
+        cy.readFile(`../web/projects/shared/openapi/${file}.json`).then((copy) => {
+          expect(response.body, `web/projects/shared/openapi/${file}.json is out of date: run npm run generate:api -- --fetch in web/`).to.deep.equal(copy);
+        });
+      });
+    });
+  }
+});

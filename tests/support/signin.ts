@@ -20,7 +20,7 @@ declare global {
 Cypress.Commands.add('signIn', (email: string, password: string) => {
   const salesUrl = Cypress.env('salesUrl') as string;
   cy.visit(salesUrl);
-  cy.contains('header button', 'Sign in').click();
+  cy.contains('header a', 'Sign in').click();
   cy.origin(Cypress.env('authAppUrl') as string, { args: { email, password } }, ({ email, password }) => {
     cy.location('pathname').should('eq', '/authorize');
     cy.get('#login-email').type(email);

@@ -23,7 +23,7 @@ describe('single sign-on', () => {
   it('registers a traveler through the auth app, signs in to the sales site, and signing out ends both sessions', () => {
     const email = uniqueEmail('signon');
     cy.visit(salesUrl());
-    cy.contains('header button', 'Sign in').click();
+    cy.contains('header a', 'Sign in').click();
     cy.origin(authAppUrl(), { args: { email, password: PASSWORD } }, ({ email, password }) => {
       cy.contains('Sign in to continue to the sales site');
       cy.contains('a', 'Create an account').click();
@@ -48,7 +48,7 @@ describe('single sign-on', () => {
 
     // Both sessions ended: signing in again asks for the password.
     cy.visit(salesUrl());
-    cy.contains('header button', 'Sign in').should('be.visible');
+    cy.contains('header a', 'Sign in').should('be.visible');
     cy.signIn(email, PASSWORD);
   });
 

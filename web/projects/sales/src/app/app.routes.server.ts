@@ -6,6 +6,7 @@ import { RenderMode, ServerRoute } from '@angular/ssr';
  * server has no session, and bots have nothing to read there.
  */
 export const serverRoutes: ServerRoute[] = [
+  { path: 'sign-in', renderMode: RenderMode.Client },
   { path: 'auth/callback', renderMode: RenderMode.Client },
   { path: 'launches/:id/book', renderMode: RenderMode.Client },
   { path: 'bookings', renderMode: RenderMode.Client },

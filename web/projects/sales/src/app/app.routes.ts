@@ -1,5 +1,5 @@
 import { Routes } from '@angular/router';
-import { SignInCallback, signedInGuard } from '@astro/shared';
+import { SignInCallback, SignInStart, signedInGuard } from '@astro/shared';
 
 import { LaunchDetail } from './launches/launch-detail/launch-detail';
 import { LaunchList } from './launches/launch-list/launch-list';
@@ -8,6 +8,7 @@ import { NotFound } from './not-found/not-found';
 export const routes: Routes = [
   { path: '', component: LaunchList },
   { path: 'launches/:id', component: LaunchDetail },
+  { path: 'sign-in', component: SignInStart, title: 'Signing in — Astro Bookings' },
   // Where the auth app sends the user back with the authorization code.
   { path: 'auth/callback', component: SignInCallback, title: 'Signing in — Astro Bookings' },
   {

@@ -1,5 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { Router, RouterLink } from '@angular/router';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { NavigationEnd, Router, RouterLink } from '@angular/router';
+import { filter, map } from 'rxjs';
 import { APP_CONFIG, BROWSER_LOCATION, Session } from '@astro/shared';
 
 /**
@@ -20,10 +22,14 @@ export class SessionNav {
   private readonly config = inject(APP_CONFIG);
   private readonly location = inject(BROWSER_LOCATION);
 
-  /** Sends the visitor to sign in, coming back to this page. */
-  protected signIn(): void {
-    void this.session.signIn(this.router.url);
-  }
+  /** The page a visitor signing in comes back to. */
+  protected readonly currentUrl = toSignal(
+    this.router.events.pipe(
+      filter((event): event is NavigationEnd => event instanceof NavigationEnd),
+      map((event) => event.urlAfterRedirects),
+    ),
+    { initialValue: this.router.url },
+  );
 
   /** Revokes this site's session, then ends the auth app's one. */
   protected async signOut(): Promise<void> {
