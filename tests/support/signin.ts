@@ -17,16 +17,39 @@ declare global {
   }
 }
 
+/**
+ * Aliases the browser's next request for `pathname` on the app at `appUrl`
+ * (its page, not an API call), so that a spec can wait for a navigation
+ * that an app makes a moment after a click. The apps hash a PKCE verifier
+ * or call an API before they navigate: without this wait, the next
+ * `cy.origin` would start while the browser is still on the page it leaves.
+ * Waiting on the request needs no access to either page.
+ */
+export function expectPage(appUrl: string, pathname: string, alias: string): void {
+  // A URL pattern: a hostname-and-port matcher does not see page requests.
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const origin = new URL(appUrl).origin;
+  cy.intercept({ method: 'GET', url: new RegExp(`^${escape(origin)}${escape(pathname)}(\\?|$)`) }).as(alias);
+}
+
+/** How long a navigation may take: a sign-in hashes a password (argon2id) on a busy test machine. */
+export const NAVIGATION_TIMEOUT = 30000;
+
 Cypress.Commands.add('signIn', (email: string, password: string) => {
   const salesUrl = Cypress.env('salesUrl') as string;
+  const authAppUrl = Cypress.env('authAppUrl') as string;
+  expectPage(authAppUrl, '/authorize', 'authorizePage');
+  expectPage(salesUrl, '/auth/callback', 'callbackPage');
   cy.visit(salesUrl);
   cy.contains('header a', 'Sign in').click();
-  cy.origin(Cypress.env('authAppUrl') as string, { args: { email, password } }, ({ email, password }) => {
+  cy.wait('@authorizePage', { timeout: NAVIGATION_TIMEOUT });
+  cy.origin(authAppUrl, { args: { email, password } }, ({ email, password }) => {
     cy.location('pathname').should('eq', '/authorize');
     cy.get('#login-email').type(email);
     cy.get('#login-password').type(password, { log: false });
     cy.get('form').contains('button', 'Sign in').click();
   });
+  cy.wait('@callbackPage', { timeout: NAVIGATION_TIMEOUT });
   cy.location('origin').should('eq', new URL(salesUrl).origin);
   cy.contains('header button', 'Sign out').should('be.visible');
 });

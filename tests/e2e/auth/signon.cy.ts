@@ -1,6 +1,7 @@
 // Single sign-on between the sales site and the auth app (authorization
 // code + PKCE), against the running apps and services.
 import { uniqueEmail } from '../../support/commands';
+import { NAVIGATION_TIMEOUT, expectPage } from '../../support/signin';
 
 const PASSWORD = 'orbital-tangerine-42';
 const salesUrl = (): string => Cypress.env('salesUrl') as string;
@@ -22,8 +23,12 @@ function registeredTraveler(): Cypress.Chainable<string> {
 describe('single sign-on', () => {
   it('registers a traveler through the auth app, signs in to the sales site, and signing out ends both sessions', () => {
     const email = uniqueEmail('signon');
+    expectPage(authAppUrl(), '/authorize', 'authorizePage');
+    expectPage(salesUrl(), '/auth/callback', 'callbackPage');
+    expectPage(authAppUrl(), '/logout', 'logoutPage');
     cy.visit(salesUrl());
     cy.contains('header a', 'Sign in').click();
+    cy.wait('@authorizePage', { timeout: NAVIGATION_TIMEOUT });
     cy.origin(authAppUrl(), { args: { email, password: PASSWORD } }, ({ email, password }) => {
       cy.contains('Sign in to continue to the sales site');
       cy.contains('a', 'Create an account').click();
@@ -36,12 +41,14 @@ describe('single sign-on', () => {
       cy.contains('button', 'Create account').click();
     });
     // Registered, signed in to the auth app, and sent back with a code.
+    cy.wait('@callbackPage', { timeout: NAVIGATION_TIMEOUT });
     cy.location('origin').should('eq', new URL(salesUrl()).origin);
     cy.location('search').should('not.contain', 'code=');
     cy.contains('header button', 'Sign out').should('be.visible');
     cy.contains('header a', 'My bookings').should('have.attr', 'href', '/bookings');
 
     cy.contains('header button', 'Sign out').click();
+    cy.wait('@logoutPage', { timeout: NAVIGATION_TIMEOUT });
     cy.origin(authAppUrl(), () => {
       cy.contains('h1', 'You are signed out');
     });
