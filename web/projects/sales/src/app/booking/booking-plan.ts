@@ -1,4 +1,4 @@
-import { formatMoney } from '../account/local-format';
+import { formatMoney } from '@astro/shared';
 
 /** Seats × price per seat, in integer cents (one seat per passenger). */
 export function totalCents(seats: number, pricePerSeatCents: number): number {

@@ -7,6 +7,7 @@ import { Session, SessionUser, provideAppConfig } from '@astro/shared';
 import { BookingReply } from '@astro/shared/api/command-api/models/booking-reply';
 import { Launch } from '@astro/shared/api/query-api/models/launch';
 
+import { VIEWER_TIME_ZONE } from '../../viewer-time-zone';
 import { BookPage } from './book-page';
 
 const LAUNCH_ID = '0190f0e2-0000-7000-8000-000000000001';
@@ -58,6 +59,7 @@ describe('the booking page', () => {
         provideHttpClientTesting(),
         provideRouter([]),
         provideAppConfig(CONFIG),
+        { provide: VIEWER_TIME_ZONE, useValue: 'Europe/Paris' },
         { provide: Session, useValue: { user: signal({ userId: 'u1', role }), signedIn: signal(true) } },
       ],
     });
@@ -132,12 +134,14 @@ describe('the booking page', () => {
 
   it('shows the launch and one labelled passenger row to start with', async () => {
     await open();
-    expect(text()).toContain('Selene to Moon');
+    expect(text()).toContain('Selene to The Moon');
     expect(text()).toContain('EUR 250,000.00');
     for (const id of ['passenger-0-name', 'passenger-0-birth-date', 'passenger-0-email']) {
       expect(page().querySelector(`label[for="${id}"]`)).not.toBeNull();
     }
     expect(page().querySelector('#passenger-1-name')).toBeNull();
+    const departure = page().querySelector('[data-testid="departure"]')?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(departure).toBe('15 Jun 2030, 07:00 GMT-3 (12:00 in your time zone)');
   });
 
   it('updates the total as passengers are added', async () => {
