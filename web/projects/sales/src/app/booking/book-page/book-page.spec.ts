@@ -285,6 +285,22 @@ describe('the booking page', () => {
     expect(page().querySelector('[data-testid="free-seats"]')?.textContent).toContain('1 of 10');
   });
 
+  it('explains a 409 for a launch no longer on sale from the problem type, without reading the launch again', async () => {
+    await open();
+    await fillTwoPassengers();
+    await click(/Review booking/);
+    press(/Book 2 seats/);
+    (await bookingRequest()).flush(
+      { type: '/problems/wrong-launch-status', title: 'Conflict', status: 409, detail: 'cannot book a launch that is aborted' },
+      { status: 409, statusText: 'Conflict' },
+    );
+    await fixture.whenStable();
+    const alert = page().querySelector('[data-testid="conflict"]');
+    expect(alert?.getAttribute('role')).toBe('alert');
+    expect(alert?.textContent).toBe('Sorry, this launch is not on sale any more (cannot book a launch that is aborted).');
+    http.expectNone(`${QUERY}/v1/launches/${LAUNCH_ID}`);
+  });
+
   it('tells an employee that employees cannot book, without loading the launch or a form', async () => {
     await open('employee');
     expect(text()).toContain('Employees cannot book');

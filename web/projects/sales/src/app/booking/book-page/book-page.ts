@@ -15,7 +15,16 @@ import {
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormArray, FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
-import { Problem, Session, departureParts, destinationLabel, fieldErrors, formatMoney, toProblem } from '@astro/shared';
+import {
+  Problem,
+  Session,
+  departureParts,
+  destinationLabel,
+  fieldErrors,
+  formatMoney,
+  problemCode,
+  toProblem,
+} from '@astro/shared';
 import { Api as CommandApi } from '@astro/shared/api/command-api/api';
 import { book } from '@astro/shared/api/command-api/fn/bookings/book';
 import { BookingReply } from '@astro/shared/api/command-api/models/booking-reply';
@@ -238,14 +247,18 @@ export class BookPage {
       return;
     }
     if (problem.status === 409) {
-      let launch: Launch | null = null;
-      try {
-        launch = await this.queryApi.invoke(getLaunch, { launch_id: this.id() });
-        this.launch.set(launch);
-      } catch {
-        // The message falls back to the server's words.
+      let freeSeats: number | null = null;
+      if (problemCode(problem) === 'not-enough-seats') {
+        // Only the launch as it is now says how many seats are left (and the page shows them).
+        try {
+          const launch = await this.queryApi.invoke(getLaunch, { launch_id: this.id() });
+          this.launch.set(launch);
+          freeSeats = launch.free_seats;
+        } catch {
+          // The message does without the figure.
+        }
       }
-      this.conflict.set(conflictMessage(launch, this.seats(), problem.detail));
+      this.conflict.set(conflictMessage(problem, this.seats(), freeSeats));
       this.step.set('form');
       return;
     }
