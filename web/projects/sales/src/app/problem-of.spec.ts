@@ -24,7 +24,7 @@ describe('problemOf', () => {
 
 describe('isNotFound', () => {
   it('counts 404 and 422 (an id that is not one) as not found, nothing else', () => {
-    const problem = (status: number) => ({ status, title: '', detail: '', errors: [] });
+    const problem = (status: number) => ({ type: 'about:blank', status, title: '', detail: '', errors: [] });
     expect(isNotFound(problem(404))).toBe(true);
     expect(isNotFound(problem(422))).toBe(true);
     expect(isNotFound(problem(503))).toBe(false);

@@ -1,4 +1,5 @@
 import {
+  bookingStatusLabel,
   departureParts,
   destinationLabel,
   formatDay,
@@ -16,6 +17,7 @@ describe('formatMoney', () => {
 
   it('keeps the cents of an amount that is not whole euros', () => {
     expect(formatMoney(123_456_789)).toBe('EUR 1,234,567.89');
+    expect(formatMoney(123_456_789_01)).toBe('EUR 123,456,789.01');
     expect(formatMoney(5)).toBe('EUR 0.05');
     expect(formatMoney(0)).toBe('EUR 0.00');
   });
@@ -154,6 +156,14 @@ describe('labels', () => {
     ['paused', 'paused'],
   ])('names the status %s as %s', (status, label) => {
     expect(launchStatusLabel(status)).toBe(label);
+  });
+
+  it.each([
+    ['active', 'Active'],
+    ['cancelled', 'Cancelled'],
+    ['refunded', 'refunded'],
+  ])('names the booking status %s as %s', (status, label) => {
+    expect(bookingStatusLabel(status)).toBe(label);
   });
 
   it('counts the seats left in words', () => {

@@ -165,6 +165,16 @@ export function launchStatusLabel(status: string): string {
   return STATUSES[status] ?? status;
 }
 
+const BOOKING_STATUSES: Readonly<Record<string, string>> = {
+  active: 'Active',
+  cancelled: 'Cancelled',
+};
+
+/** A booking status for people: `cancelled` → `Cancelled`; an unknown one as the API names it. */
+export function bookingStatusLabel(status: string): string {
+  return BOOKING_STATUSES[status] ?? status;
+}
+
 /** Free seats for people: `3 seats left`, `1 seat left`, `Sold out`. */
 export function seatsLeftLabel(freeSeats: number): string {
   if (freeSeats <= 0) {

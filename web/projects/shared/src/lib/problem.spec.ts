@@ -1,6 +1,6 @@
 import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
 
-import { fieldErrors, parseRetryAfter, toProblem } from './problem';
+import { fieldErrors, parseRetryAfter, problemCode, toProblem } from './problem';
 
 const failure = (status: number, error: unknown, headers: Record<string, string> = {}) =>
   new HttpErrorResponse({ status, error, headers: new HttpHeaders(headers), url: 'http://127.0.0.1:8083/v1/x' });
@@ -17,11 +17,35 @@ describe('problems from failed calls', () => {
       }),
     );
     expect(problem).toEqual({
+      type: '/problems/validation',
       status: 422,
       title: 'Invalid request',
       detail: 'Some fields are invalid',
       errors: [{ field: 'email', code: 'invalid', message: 'is not an email address' }],
     });
+  });
+
+  it('keeps the type of a 409, which tells one refusal from another', () => {
+    const problem = toProblem(
+      failure(409, { type: '/problems/not-enough-seats', title: 'Conflict', status: 409, detail: 'only 1 seats are free, 2 requested' }),
+    );
+    expect(problem.type).toBe('/problems/not-enough-seats');
+    expect(problemCode(problem)).toBe('not-enough-seats');
+  });
+
+  it('calls a problem without a type about:blank, as RFC 9457 does', () => {
+    expect(toProblem(failure(409, { title: 'Conflict' })).type).toBe('about:blank');
+    expect(toProblem(failure(502, '<html>Bad Gateway</html>')).type).toBe('about:blank');
+    expect(toProblem(failure(409, { type: '  ' })).type).toBe('about:blank');
+    expect(toProblem(new HttpErrorResponse({ status: 0, error: new ProgressEvent('error') })).type).toBe('about:blank');
+    expect(toProblem(new Error('boom')).type).toBe('about:blank');
+  });
+
+  it('reads the code of a relative or absolute problem type, and none of another form', () => {
+    expect(problemCode({ type: '/problems/launch-departed' })).toBe('launch-departed');
+    expect(problemCode({ type: 'https://api.example/problems/wrong-launch-status' })).toBe('wrong-launch-status');
+    expect(problemCode({ type: 'about:blank' })).toBeNull();
+    expect(problemCode({ type: '/problems/' })).toBeNull();
   });
 
   it('reads a problem that arrived as text', () => {

@@ -16,6 +16,12 @@ export interface FieldProblem {
  * kind of error to show.
  */
 export interface Problem {
+  /**
+   * What kind of problem: the services' `/problems/<code>` (e.g.
+   * `/problems/not-enough-seats`), or `about:blank` when the answer named
+   * none (RFC 9457's default), as for a network failure.
+   */
+  readonly type: string;
   /** The HTTP status; 0 when the service could not be reached. */
   readonly status: number;
   /** A short summary. */
@@ -40,6 +46,9 @@ const GENERIC: Readonly<Record<number, readonly [title: string, detail: string]>
   503: ['Unavailable', 'The service is busy. Please try again shortly.'],
 };
 
+/** RFC 9457's type of a problem that names none. */
+const BLANK = 'about:blank';
+
 const SERVER_ERROR = ['Service error', 'Something went wrong on our side. Please try again shortly.'] as const;
 
 /**
@@ -51,6 +60,7 @@ const SERVER_ERROR = ['Service error', 'Something went wrong on our side. Please
 export function toProblem(error: unknown): Problem {
   if (!(error instanceof HttpErrorResponse)) {
     return {
+      type: BLANK,
       status: 0,
       title: 'Unexpected error',
       detail: 'Something went wrong. Please try again.',
@@ -59,6 +69,7 @@ export function toProblem(error: unknown): Problem {
   }
   if (error.status === 0) {
     return {
+      type: BLANK,
       status: 0,
       title: 'Network error',
       detail: 'We cannot reach the service. Check your connection and try again.',
@@ -69,12 +80,22 @@ export function toProblem(error: unknown): Problem {
   const [title, detail] = GENERIC[error.status] ?? (error.status >= 500 ? SERVER_ERROR : ['Error', `The request failed (${error.status}).`]);
   const retryAfterSeconds = parseRetryAfter(error.headers?.get('Retry-After') ?? null);
   return {
+    type: nonBlank(body?.['type'])?.trim() ?? BLANK,
     status: error.status,
     title: nonBlank(body?.['title']) ?? title,
     detail: nonBlank(body?.['detail']) ?? detail,
     errors: fieldProblems(body?.['errors']),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
+}
+
+/**
+ * The stable code of a problem's type, the last segment of
+ * `/problems/<code>` (relative or absolute): `not-enough-seats`; null for
+ * `about:blank` or a type of another form.
+ */
+export function problemCode(problem: Pick<Problem, 'type'>): string | null {
+  return /(?:^|\/)problems\/([a-z0-9-]+)$/i.exec(problem.type)?.[1] ?? null;
 }
 
 /** `Retry-After` in whole seconds from `now` (delay-seconds or an HTTP date), or undefined. */

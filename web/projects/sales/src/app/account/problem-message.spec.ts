@@ -2,7 +2,8 @@ import { Problem } from '@astro/shared';
 
 import { asSentence, problemMessage } from './problem-message';
 
-const problem = (status: number, detail = '', retryAfterSeconds?: number): Problem => ({
+const problem = (status: number, detail = '', retryAfterSeconds?: number, type = 'about:blank'): Problem => ({
+  type,
   status,
   title: 'Title',
   detail,
@@ -28,6 +29,16 @@ describe('messages for failed calls', () => {
   it('shows the server’s detail for other problems, or its title', () => {
     expect(problemMessage(problem(500, 'The database is down.'))).toBe('The database is down.');
     expect(problemMessage(problem(500))).toBe('Title');
+  });
+
+  it('words the refusals of a cancellation from the problem type', () => {
+    expect(problemMessage(problem(409, 'the booking is already cancelled', undefined, '/problems/booking-already-cancelled'))).toBe(
+      'This booking is already cancelled.',
+    );
+    expect(problemMessage(problem(409, 'the launch has departed', undefined, '/problems/launch-departed'))).toBe(
+      'This launch has departed: its bookings can no longer be changed.',
+    );
+    expect(problemMessage(problem(409, 'Something else.'))).toBe('Something else.');
   });
 
   it('makes a sentence of a server field message', () => {

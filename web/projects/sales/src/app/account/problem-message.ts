@@ -1,4 +1,4 @@
-import { Problem } from '@astro/shared';
+import { Problem, problemCode } from '@astro/shared';
 
 /**
  * The sentence an account page shows for a failed call, with what to do
@@ -17,6 +17,8 @@ export function problemMessage(problem: Problem, retrySafe = false): string {
       return 'Your account is not allowed to do this.';
     case 404:
       return 'We could not find it: it may have been removed.';
+    case 409:
+      return conflictWords(problem);
     case 429:
     case 503:
       return problem.retryAfterSeconds
@@ -24,6 +26,18 @@ export function problemMessage(problem: Problem, retrySafe = false): string {
         : 'The service is busy. Please try again in a moment.';
     default:
       return problem.detail || problem.title || 'Something went wrong. Please try again.';
+  }
+}
+
+/** A 409 of the account pages in words, by its type; the server's words for a type without its own. */
+function conflictWords(problem: Problem): string {
+  switch (problemCode(problem)) {
+    case 'booking-already-cancelled':
+      return 'This booking is already cancelled.';
+    case 'launch-departed':
+      return 'This launch has departed: its bookings can no longer be changed.';
+    default:
+      return problem.detail || problem.title || 'This could not be done now. Please reload and try again.';
   }
 }
 

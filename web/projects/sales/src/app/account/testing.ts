@@ -6,10 +6,12 @@ import { provideRouter } from '@angular/router';
 import { Session, SessionUser, provideAppConfig } from '@astro/shared';
 import { Booking } from '@astro/shared/api/query-api/models/booking';
 
+import { VIEWER_TIME_ZONE } from '../viewer-time-zone';
+
 /** Where the specs' APIs are. */
 export const TEST_API = { command: 'http://command.test', query: 'http://query.test', auth: 'http://auth.test' };
 
-/** The providers of a component spec: HTTP testing, the config, a signed-in user of `role`. */
+/** The providers of a component spec: HTTP testing, the config, a viewer in Paris, a signed-in user of `role`. */
 export function testProviders(role: SessionUser['role'] = 'traveler'): (Provider | EnvironmentProviders)[] {
   return [
     provideHttpClient(),
@@ -23,6 +25,7 @@ export function testProviders(role: SessionUser['role'] = 'traveler'): (Provider
       salesUrl: 'http://sales.test',
       clientId: 'sales',
     }),
+    { provide: VIEWER_TIME_ZONE, useValue: 'Europe/Paris' },
     { provide: Session, useValue: { user: signal({ userId: 'u1', role }), signedIn: signal(true) } },
   ];
 }

@@ -19,27 +19,45 @@ describe('the price preview', () => {
 });
 
 describe('the 409 message', () => {
-  const launch = { bookable: true, free_seats: 1, status: 'confirmed' };
+  const notEnough = { type: '/problems/not-enough-seats', detail: 'only 1 seats are free, 2 requested' };
 
   it('says how many seats are left when there are fewer than asked for', () => {
-    expect(conflictMessage(launch, 2, 'only 1 seats are free, 2 requested')).toBe(
+    expect(conflictMessage(notEnough, 2, 1)).toBe(
       'Sorry, only 1 seat is left on this launch, and you asked for 2. Remove passengers to book the seats that are left.',
     );
-    expect(conflictMessage({ ...launch, free_seats: 3 }, 5, '')).toMatch(/only 3 seats are left/);
+    expect(conflictMessage(notEnough, 5, 3)).toMatch(/only 3 seats are left/);
   });
 
   it('says a launch with no seat left is fully booked', () => {
-    expect(conflictMessage({ bookable: false, free_seats: 0, status: 'confirmed' }, 1, '')).toMatch(/fully booked/);
+    expect(conflictMessage(notEnough, 1, 0)).toMatch(/fully booked/);
   });
 
-  it('says a launch that stopped selling cannot be booked, with its status', () => {
-    expect(conflictMessage({ bookable: false, free_seats: 4, status: 'aborted' }, 1, '')).toBe(
-      'Sorry, this launch can no longer be booked (it is aborted).',
+  it('says there are not enough seats when the seats left could not be read', () => {
+    expect(conflictMessage(notEnough, 2, null)).toMatch(/^Sorry, there are not enough free seats left/);
+  });
+
+  it('asks to try again when seats were freed since the refusal', () => {
+    expect(conflictMessage(notEnough, 2, 3)).toBe(
+      'The free seats changed while you were booking: 3 seats are left now. Please try again.',
     );
   });
 
-  it('falls back to the server’s words when the launch is unknown or seems fine', () => {
-    expect(conflictMessage(null, 1, 'the launch has departed')).toMatch(/the launch has departed$/);
-    expect(conflictMessage({ ...launch, free_seats: 5 }, 2, 'odd')).toMatch(/odd$/);
+  it('says a launch that stopped selling is not on sale, with the server’s reason', () => {
+    expect(
+      conflictMessage({ type: '/problems/wrong-launch-status', detail: 'cannot book a launch that is aborted' }, 1, null),
+    ).toBe('Sorry, this launch is not on sale any more (cannot book a launch that is aborted).');
+  });
+
+  it('says a departed launch can no longer be booked', () => {
+    expect(conflictMessage({ type: '/problems/launch-departed', detail: 'the launch has departed' }, 1, null)).toBe(
+      'Sorry, this launch has departed: it can no longer be booked.',
+    );
+  });
+
+  it('falls back to the server’s words for another or no type', () => {
+    expect(conflictMessage({ type: '/problems/duplicate-booking', detail: 'booking b already exists' }, 1, 4)).toBe(
+      'This booking could not be made: booking b already exists',
+    );
+    expect(conflictMessage({ type: 'about:blank', detail: 'odd' }, 1, 4)).toMatch(/odd$/);
   });
 });

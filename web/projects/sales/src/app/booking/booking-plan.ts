@@ -1,4 +1,4 @@
-import { formatMoney } from '../account/local-format';
+import { Problem, formatMoney, problemCode } from '@astro/shared';
 
 /** Seats × price per seat, in integer cents (one seat per passenger). */
 export function totalCents(seats: number, pricePerSeatCents: number): number {
@@ -16,25 +16,34 @@ export function confirmLabel(seats: number, pricePerSeatCents: number): string {
 }
 
 /**
- * Why a booking was refused with 409, in words, from the launch as it is
- * now: not on sale any more, or fewer free seats than passengers.
+ * Why a booking was refused with 409, in words, from the problem's type
+ * (`/problems/not-enough-seats`, `wrong-launch-status`, `launch-departed`)
+ * and detail. `freeSeats` is the launch's free seats read after the refusal,
+ * for "only N left"; null when it could not be read.
  */
 export function conflictMessage(
-  launch: { readonly bookable: boolean; readonly free_seats: number; readonly status: string } | null,
+  problem: Pick<Problem, 'type' | 'detail'>,
   seatsWanted: number,
-  serverDetail: string,
+  freeSeats: number | null,
 ): string {
-  if (!launch) {
-    return `This booking could not be made: ${serverDetail}`;
+  switch (problemCode(problem)) {
+    case 'not-enough-seats':
+      if (freeSeats === 0) {
+        return 'Sorry, this launch is now fully booked: no seats are left.';
+      }
+      if (freeSeats === null) {
+        return 'Sorry, there are not enough free seats left on this launch for all your passengers. Remove passengers and try again.';
+      }
+      if (freeSeats < seatsWanted) {
+        return `Sorry, only ${seatsLabel(freeSeats)} ${freeSeats === 1 ? 'is' : 'are'} left on this launch, and you asked for ${seatsWanted}. Remove passengers to book the seats that are left.`;
+      }
+      // Someone cancelled between the refusal and the read.
+      return `The free seats changed while you were booking: ${seatsLabel(freeSeats)} ${freeSeats === 1 ? 'is' : 'are'} left now. Please try again.`;
+    case 'wrong-launch-status':
+      return `Sorry, this launch is not on sale any more (${problem.detail}).`;
+    case 'launch-departed':
+      return 'Sorry, this launch has departed: it can no longer be booked.';
+    default:
+      return `This booking could not be made: ${problem.detail}`;
   }
-  if (launch.free_seats === 0) {
-    return 'Sorry, this launch is now fully booked: no seats are left.';
-  }
-  if (!launch.bookable) {
-    return `Sorry, this launch can no longer be booked (it is ${launch.status}).`;
-  }
-  if (launch.free_seats < seatsWanted) {
-    return `Sorry, only ${seatsLabel(launch.free_seats)} ${launch.free_seats === 1 ? 'is' : 'are'} left on this launch, and you asked for ${seatsWanted}. Remove passengers to book the seats that are left.`;
-  }
-  return `This booking could not be made: ${serverDetail}`;
 }

@@ -1,4 +1,14 @@
-import { emptyProfile, fromProfile, profileFieldErrors, toUpdateProfile } from './profile-form';
+import { HttpErrorResponse } from '@angular/common/http';
+
+import {
+  emptyProfile,
+  fromProfile,
+  initialProfile,
+  profileFieldErrors,
+  profileOrNone,
+  showsSave,
+  toUpdateProfile,
+} from './profile-form';
 
 const agency = {
   kind: 'agency' as const,
@@ -45,5 +55,41 @@ describe('the profile form', () => {
         { field: 'profile.something', message: 'odd' },
       ]),
     ).toEqual({ city: 'must not be blank', contactPhone: 'is not a phone number', form: 'odd' });
+  });
+});
+
+describe('loading the profile', () => {
+  const view = { user_id: 'u1', version: 3, profile: { kind: 'traveler' as const, full_name: 'Ada', birth_date: '1985-12-10' } };
+  const failure = (status: number) => new HttpErrorResponse({ status, error: { title: 'x', status } });
+
+  it('answers the stored profile', async () => {
+    await expect(profileOrNone(() => Promise.resolve(view))).resolves.toBe(view);
+  });
+
+  it('answers no profile when the query API has none yet (404)', async () => {
+    await expect(profileOrNone(() => Promise.reject(failure(404)))).resolves.toBeNull();
+  });
+
+  it('lets other failures through, so the page can say it could not load', async () => {
+    await expect(profileOrNone(() => Promise.reject(failure(503)))).rejects.toMatchObject({ status: 503 });
+    await expect(profileOrNone(() => Promise.reject(failure(0)))).rejects.toMatchObject({ status: 0 });
+  });
+
+  it('starts from the stored profile, or from an empty form of the user’s kind', () => {
+    expect(initialProfile(view, 'agency')).toMatchObject({ kind: 'traveler', fullName: 'Ada' });
+    expect(initialProfile(null, 'agency')).toEqual(emptyProfile('agency'));
+  });
+});
+
+describe('reading the profile back after saving', () => {
+  it('accepts a read that has the saved version or a later one', () => {
+    expect(showsSave({ version: 4 }, 4, null)).toBe(true);
+    expect(showsSave({ version: 5 }, 4, 'false')).toBe(true);
+  });
+
+  it('refuses a stale read: older than the save, or marked Astro-Stale', () => {
+    expect(showsSave({ version: 3 }, 4, null)).toBe(false);
+    expect(showsSave({ version: 4 }, 4, 'true')).toBe(false);
+    expect(showsSave({ version: 4 }, 4, ' True ')).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
-import { Me } from '@astro/shared/api/auth/models/me';
+import { toProblem } from '@astro/shared';
 import { UpdateProfile } from '@astro/shared/api/command-api/models/update-profile';
+import { ProfileView } from '@astro/shared/api/query-api/models/profile-view';
 
 import { trimText } from '../booking/passenger-rules';
 
@@ -56,8 +57,8 @@ export function emptyProfile(kind: ProfileValues['kind']): ProfileValues {
   };
 }
 
-/** The form's values from a stored profile. */
-export function fromProfile(profile: Me['profile']): ProfileValues {
+/** The form's values from a stored profile (as the query API reads it or the command API's PUT answers it). */
+export function fromProfile(profile: UpdateProfile['profile']): ProfileValues {
   const values = emptyProfile(profile.kind);
   switch (profile.kind) {
     case 'traveler':
@@ -122,4 +123,34 @@ export function profileFieldErrors(
     byField[key] ??= error.message;
   }
   return byField;
+}
+
+/**
+ * The caller's profile from `load` (`GET /v1/profiles/me`), or null when
+ * there is none yet (404: a new account whose registration the query side
+ * has not projected, or that never set one). Other failures propagate.
+ */
+export async function profileOrNone(load: () => Promise<ProfileView>): Promise<ProfileView | null> {
+  try {
+    return await load();
+  } catch (error) {
+    if (toProblem(error).status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** The form to start from: the stored profile, or an empty one of the user's kind when there is none yet. */
+export function initialProfile(view: ProfileView | null, role: ProfileValues['kind']): ProfileValues {
+  return view === null ? emptyProfile(role) : fromProfile(view.profile);
+}
+
+/**
+ * Whether a read after saving version `saved` shows the save: the query
+ * API waited long enough (no `Astro-Stale: true`) and has that version.
+ * A stale read must not overwrite what the user just saved.
+ */
+export function showsSave(view: Pick<ProfileView, 'version'>, saved: number, staleHeader: string | null): boolean {
+  return staleHeader?.trim().toLowerCase() !== 'true' && view.version >= saved;
 }

@@ -6,6 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { Api as AuthApi } from '../../api/auth/api';
 import { logout } from '../../api/auth/fn/auth/logout';
 import { refresh } from '../../api/auth/fn/auth/refresh';
+import { token as exchangeCode } from '../../api/auth/fn/auth/token';
 import type { LogoutRequest } from '../../api/auth/models/logout-request';
 import type { TokenResponse } from '../../api/auth/models/token-response';
 import { APP_CONFIG } from '../config';
@@ -13,7 +14,7 @@ import { toProblem } from '../problem';
 import { BROWSER_LOCATION } from './browser-location';
 import { randomState, randomVerifier, s256Challenge } from './pkce';
 import { safeReturnUrl } from './return-url';
-import { exchangeCode, sessionCallContext } from './sign-on-api';
+import { sessionCallContext, withBearer } from './sign-on-api';
 
 /** Who is signed in, as the auth API's token response says. */
 export interface SessionUser {
@@ -177,13 +178,19 @@ export class Session {
     }
     let tokens: TokenResponse;
     try {
-      tokens = await exchangeCode(this.injector.get(HttpClient), this.config.authApiUrl, {
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: pending.verifier,
-        client_id: this.config.clientId,
-        redirect_uri: pending.redirectUri,
-      });
+      tokens = await this.injector.get(AuthApi).invoke(
+        exchangeCode,
+        {
+          body: {
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: pending.verifier,
+            client_id: this.config.clientId,
+            redirect_uri: pending.redirectUri,
+          },
+        },
+        sessionCallContext(),
+      );
     } catch (error) {
       const problem = toProblem(error);
       const message =
@@ -244,13 +251,8 @@ export class Session {
       const token = this.current() === null ? null : await this.accessToken();
       if (token !== null && this.config !== null) {
         const body: LogoutRequest = { refresh_token: this.readStored()?.refreshToken ?? stored?.refreshToken ?? null };
-        await firstValueFrom(
-          this.injector.get(HttpClient).post(`${this.config.authApiUrl}${logout.PATH}`, body, {
-            headers: { Authorization: `Bearer ${token}` },
-            context: sessionCallContext(),
-            responseType: 'text',
-          }),
-        );
+        const http = withBearer(this.injector.get(HttpClient), token);
+        await firstValueFrom(logout(http, this.config.authApiUrl, { body }, sessionCallContext()));
       }
     } catch {
       // Signing out must always work here; the tokens expire on their own.

@@ -1,7 +1,9 @@
 import { HttpClient, HttpContext, HttpContextToken } from '@angular/common/http';
 import { firstValueFrom } from 'rxjs';
 
-import type { TokenResponse } from '../../api/auth/models/token-response';
+import { authorize } from '../../api/auth/fn/auth/authorize';
+import type { AuthorizationCode } from '../../api/auth/models/authorization-code';
+import type { AuthorizeRequest } from '../../api/auth/models/authorize-request';
 
 /**
  * Marks the session's own calls to the auth API: the interceptor leaves
@@ -13,52 +15,31 @@ export const SESSION_CALL = new HttpContextToken<boolean>(() => false);
 /** The context of the session's own calls. */
 export const sessionCallContext = (): HttpContext => new HttpContext().set(SESSION_CALL, true);
 
-// TODO(generated): replace with the generated client once /openapi.json lists it
-/** `POST /v1/auth/authorize`'s body. */
-export interface AuthorizeRequest {
-  readonly client_id: string;
-  readonly redirect_uri: string;
-  readonly code_challenge: string;
-  readonly code_challenge_method: 'S256';
+/**
+ * `http` with `Authorization: Bearer <accessToken>` on every request. The
+ * generated functions take no header for the bearer, and the session's own
+ * calls skip the interceptor (or run in the auth app, which has none), so
+ * they carry the token this way.
+ */
+export function withBearer(http: HttpClient, accessToken: string): HttpClient {
+  return new HttpClient({
+    handle: (request) => http.request(request.clone({ setHeaders: { Authorization: `Bearer ${accessToken}` } })),
+  });
 }
 
-// TODO(generated): replace with the generated client once /openapi.json lists it
-/** `POST /v1/auth/authorize`'s 201: a one-time authorization code. */
-export interface AuthorizeResponse {
-  readonly code: string;
-  readonly expires_at: string;
-}
-
-// TODO(generated): replace with the generated client once /openapi.json lists it
-/** `POST /v1/auth/token`'s body: the code and the verifier it was asked with. */
-export interface CodeExchangeRequest {
-  readonly grant_type: 'authorization_code';
-  readonly code: string;
-  readonly code_verifier: string;
-  readonly client_id: string;
-  readonly redirect_uri: string;
-}
-
-// TODO(generated): replace with the generated client once /openapi.json lists it
-/** Asks the auth API for an authorization code for `request`, as the signed-in user of `accessToken`. */
-export function requestAuthorizationCode(
+/**
+ * Asks the auth API (`POST /v1/auth/authorize`, the generated client) for a
+ * one-time authorization code for `request`, as the signed-in user of
+ * `accessToken`.
+ */
+export async function requestAuthorizationCode(
   http: HttpClient,
   authApiUrl: string,
   accessToken: string,
   request: AuthorizeRequest,
-): Promise<AuthorizeResponse> {
-  return firstValueFrom(
-    http.post<AuthorizeResponse>(`${authApiUrl}/v1/auth/authorize`, request, {
-      headers: { Authorization: `Bearer ${accessToken}` },
-      context: sessionCallContext(),
-    }),
+): Promise<AuthorizationCode> {
+  const response = await firstValueFrom(
+    authorize(withBearer(http, accessToken), authApiUrl, { body: request }, sessionCallContext()),
   );
-}
-
-// TODO(generated): replace with the generated client once /openapi.json lists it
-/** Exchanges an authorization code and its verifier for a session (anonymous call). */
-export function exchangeCode(http: HttpClient, authApiUrl: string, request: CodeExchangeRequest): Promise<TokenResponse> {
-  return firstValueFrom(
-    http.post<TokenResponse>(`${authApiUrl}/v1/auth/token`, request, { context: sessionCallContext() }),
-  );
+  return response.body;
 }

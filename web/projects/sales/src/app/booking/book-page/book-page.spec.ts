@@ -7,6 +7,7 @@ import { Session, SessionUser, provideAppConfig } from '@astro/shared';
 import { BookingReply } from '@astro/shared/api/command-api/models/booking-reply';
 import { Launch } from '@astro/shared/api/query-api/models/launch';
 
+import { VIEWER_TIME_ZONE } from '../../viewer-time-zone';
 import { BookPage } from './book-page';
 
 const LAUNCH_ID = '0190f0e2-0000-7000-8000-000000000001';
@@ -58,6 +59,7 @@ describe('the booking page', () => {
         provideHttpClientTesting(),
         provideRouter([]),
         provideAppConfig(CONFIG),
+        { provide: VIEWER_TIME_ZONE, useValue: 'Europe/Paris' },
         { provide: Session, useValue: { user: signal({ userId: 'u1', role }), signedIn: signal(true) } },
       ],
     });
@@ -132,12 +134,14 @@ describe('the booking page', () => {
 
   it('shows the launch and one labelled passenger row to start with', async () => {
     await open();
-    expect(text()).toContain('Selene to Moon');
+    expect(text()).toContain('Selene to The Moon');
     expect(text()).toContain('EUR 250,000.00');
     for (const id of ['passenger-0-name', 'passenger-0-birth-date', 'passenger-0-email']) {
       expect(page().querySelector(`label[for="${id}"]`)).not.toBeNull();
     }
     expect(page().querySelector('#passenger-1-name')).toBeNull();
+    const departure = page().querySelector('[data-testid="departure"]')?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(departure).toBe('15 Jun 2030, 07:00 GMT-3 (12:00 in your time zone)');
   });
 
   it('updates the total as passengers are added', async () => {
@@ -279,6 +283,22 @@ describe('the booking page', () => {
     expect(alert?.getAttribute('role')).toBe('alert');
     expect(alert?.textContent).toContain('only 1 seat is left');
     expect(page().querySelector('[data-testid="free-seats"]')?.textContent).toContain('1 of 10');
+  });
+
+  it('explains a 409 for a launch no longer on sale from the problem type, without reading the launch again', async () => {
+    await open();
+    await fillTwoPassengers();
+    await click(/Review booking/);
+    press(/Book 2 seats/);
+    (await bookingRequest()).flush(
+      { type: '/problems/wrong-launch-status', title: 'Conflict', status: 409, detail: 'cannot book a launch that is aborted' },
+      { status: 409, statusText: 'Conflict' },
+    );
+    await fixture.whenStable();
+    const alert = page().querySelector('[data-testid="conflict"]');
+    expect(alert?.getAttribute('role')).toBe('alert');
+    expect(alert?.textContent).toBe('Sorry, this launch is not on sale any more (cannot book a launch that is aborted).');
+    http.expectNone(`${QUERY}/v1/launches/${LAUNCH_ID}`);
   });
 
   it('tells an employee that employees cannot book, without loading the launch or a form', async () => {

@@ -15,7 +15,16 @@ import {
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormArray, FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
-import { Problem, Session, fieldErrors, toProblem } from '@astro/shared';
+import {
+  Problem,
+  Session,
+  departureParts,
+  destinationLabel,
+  fieldErrors,
+  formatMoney,
+  problemCode,
+  toProblem,
+} from '@astro/shared';
 import { Api as CommandApi } from '@astro/shared/api/command-api/api';
 import { book } from '@astro/shared/api/command-api/fn/bookings/book';
 import { BookingReply } from '@astro/shared/api/command-api/models/booking-reply';
@@ -24,10 +33,10 @@ import { get as getLaunch } from '@astro/shared/api/query-api/fn/launches/get';
 import { Launch } from '@astro/shared/api/query-api/models/launch';
 import { map } from 'rxjs';
 
-import { formatInstant, formatMoney, humanize } from '../../account/local-format';
 import { asSentence, problemMessage } from '../../account/problem-message';
 import { confirmLabel, conflictMessage, seatsLabel, totalCents } from '../booking-plan';
 import { IdempotencyKeys } from '../idempotency';
+import { VIEWER_TIME_ZONE } from '../../viewer-time-zone';
 import { MAX_PASSENGERS, PassengerInput, bookingErrors, toPassengerPayload } from '../passenger-rules';
 
 type PassengerForm = FormGroup<{
@@ -76,12 +85,12 @@ export class BookPage {
   protected readonly session = inject(Session);
 
   protected readonly maxPassengers = MAX_PASSENGERS;
+  private readonly viewerZone = inject(VIEWER_TIME_ZONE);
+
   protected readonly formatMoney = formatMoney;
-  protected readonly formatInstant = formatInstant;
-  protected readonly humanize = humanize;
+  protected readonly destinationLabel = destinationLabel;
   protected readonly seatsLabel = seatsLabel;
   protected readonly problemMessage = problemMessage;
-  protected readonly viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
   protected readonly isEmployee = computed(() => this.session.user()?.role === 'employee');
   protected readonly isAgency = computed(() => this.session.user()?.role === 'agency');
@@ -94,6 +103,12 @@ export class BookPage {
 
   /** The launch once loaded, null while loading or after a failure (reading an errored resource throws). */
   private readonly loaded = computed(() => (this.launch.hasValue() ? this.launch.value() : null));
+
+  /** The departure at the spaceport, and in the viewer's time zone when that reads differently. */
+  protected readonly departure = computed(() => {
+    const launch = this.loaded();
+    return launch ? departureParts(launch.departure_at, launch.spaceport, this.viewerZone) : null;
+  });
 
   protected readonly passengers = new FormArray<PassengerForm>([passengerForm()]);
   protected readonly form = new FormGroup({ passengers: this.passengers });
@@ -232,14 +247,18 @@ export class BookPage {
       return;
     }
     if (problem.status === 409) {
-      let launch: Launch | null = null;
-      try {
-        launch = await this.queryApi.invoke(getLaunch, { launch_id: this.id() });
-        this.launch.set(launch);
-      } catch {
-        // The message falls back to the server's words.
+      let freeSeats: number | null = null;
+      if (problemCode(problem) === 'not-enough-seats') {
+        // Only the launch as it is now says how many seats are left (and the page shows them).
+        try {
+          const launch = await this.queryApi.invoke(getLaunch, { launch_id: this.id() });
+          this.launch.set(launch);
+          freeSeats = launch.free_seats;
+        } catch {
+          // The message does without the figure.
+        }
       }
-      this.conflict.set(conflictMessage(launch, this.seats(), problem.detail));
+      this.conflict.set(conflictMessage(problem, this.seats(), freeSeats));
       this.step.set('form');
       return;
     }

@@ -10,13 +10,12 @@ import {
   output,
   signal,
 } from '@angular/core';
-import { Problem, toProblem } from '@astro/shared';
+import { Problem, formatMoney, toProblem } from '@astro/shared';
 import { Api as CommandApi } from '@astro/shared/api/command-api/api';
 import { cancel } from '@astro/shared/api/command-api/fn/bookings/cancel';
 import { CancellationReply } from '@astro/shared/api/command-api/models/cancellation-reply';
 import { Booking } from '@astro/shared/api/query-api/models/booking';
 
-import { formatMoney } from '../../account/local-format';
 import { problemMessage } from '../../account/problem-message';
 import { refundPreview } from '../refund-policy';
 

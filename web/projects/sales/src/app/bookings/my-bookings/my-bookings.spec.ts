@@ -32,7 +32,7 @@ describe('my bookings', () => {
 
   it('lists each booking with its launch, passengers, seats and amount', async () => {
     await open([aBooking(120)]);
-    expect(text()).toContain('Selene to Moon');
+    expect(text()).toContain('Selene to The Moon');
     expect(text()).toContain('Kourou');
     expect(text()).toContain('Ada Lovelace, Mary Somerville');
     expect(text()).toContain('2 seats');
@@ -43,6 +43,14 @@ describe('my bookings', () => {
     await open([aBooking(120, { status: 'cancelled', refund_cents: 35_000_000, refund_percent: 70 })]);
     expect(root().querySelector('[data-testid="refund"]')?.textContent).toContain('EUR 350,000.00 (70 %)');
     expect(button(/Cancel booking/)).toBeUndefined();
+  });
+
+  it('shows the departure at the spaceport and for the viewer, and the statuses in words', async () => {
+    const booking = aBooking(120);
+    await open([{ ...booking, launch: { ...booking.launch!, departure_at: '2030-06-15T10:00:00Z' } }]);
+    expect(text()).toContain('15 Jun 2030, 07:00 GMT-3 (Kourou) · 12:00 in your time zone');
+    expect(text()).toMatch(/Launch status\s*Confirmed/);
+    expect(root().querySelector('h2 .badge')?.textContent?.trim()).toBe('Active');
   });
 
   it('shows an agency the client a booking was made for', async () => {

@@ -1,14 +1,14 @@
 import { ChangeDetectionStrategy, Component, computed, inject, resource, signal } from '@angular/core';
-import { Session } from '@astro/shared';
+import { Session, bookingStatusLabel, destinationLabel, formatDeparture, formatMoney, launchStatusLabel } from '@astro/shared';
 import { CancellationReply } from '@astro/shared/api/command-api/models/cancellation-reply';
 import { Api as QueryApi } from '@astro/shared/api/query-api/api';
 import { mine } from '@astro/shared/api/query-api/fn/bookings/mine';
 import { Booking } from '@astro/shared/api/query-api/models/booking';
 import { BookingStatusName } from '@astro/shared/api/query-api/models/booking-status-name';
 
-import { formatInstant, formatMoney, humanize } from '../../account/local-format';
 import { seatsLabel } from '../../booking/booking-plan';
 import { CancelDialog } from '../cancel-dialog/cancel-dialog';
+import { VIEWER_TIME_ZONE } from '../../viewer-time-zone';
 import { canCancel } from '../refund-policy';
 
 /** Bookings per page. */
@@ -48,10 +48,18 @@ export class MyBookings {
   protected readonly lastCancellation = signal<CancellationReply | null>(null);
   protected readonly isAgency = computed(() => this.session.user()?.role === 'agency');
 
+  private readonly viewerZone = inject(VIEWER_TIME_ZONE);
+
   protected readonly formatMoney = formatMoney;
-  protected readonly formatInstant = formatInstant;
-  protected readonly humanize = humanize;
+  protected readonly destinationLabel = destinationLabel;
+  protected readonly bookingStatusLabel = bookingStatusLabel;
+  protected readonly launchStatusLabel = launchStatusLabel;
   protected readonly seatsLabel = seatsLabel;
+
+  /** A launch's departure at its spaceport, and in the viewer's time zone. */
+  protected departure(launch: NonNullable<Booking['launch']>): string {
+    return formatDeparture(launch.departure_at, launch.spaceport, this.viewerZone);
+  }
 
   /** Whether the holder may cancel `booking` now. */
   protected cancellable(booking: Booking): boolean {

@@ -1,13 +1,22 @@
 import { ChangeDetectionStrategy, Component, PendingTasks, computed, effect, inject, resource, signal } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
-import { Problem, toProblem } from '@astro/shared';
-import { Api as AuthApi } from '@astro/shared/api/auth/api';
-import { me } from '@astro/shared/api/auth/fn/auth/me';
+import { Problem, Session, toProblem } from '@astro/shared';
 import { Api as CommandApi } from '@astro/shared/api/command-api/api';
 import { updateMine } from '@astro/shared/api/command-api/fn/profiles/update-mine';
+import { Api as QueryApi } from '@astro/shared/api/query-api/api';
+import { myProfile } from '@astro/shared/api/query-api/fn/profiles/my-profile';
 
 import { asSentence, problemMessage } from '../../account/problem-message';
-import { ProfileValues, emptyProfile, fromProfile, profileFieldErrors, toUpdateProfile } from '../profile-form';
+import {
+  ProfileValues,
+  emptyProfile,
+  fromProfile,
+  initialProfile,
+  profileFieldErrors,
+  profileOrNone,
+  showsSave,
+  toUpdateProfile,
+} from '../profile-form';
 
 type Controls = { [K in keyof ProfileValues]: FormControl<ProfileValues[K]> };
 
@@ -47,13 +56,20 @@ const AGENCY_FIELDS: readonly FieldSpec[] = [
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ProfilePage {
-  private readonly authApi = inject(AuthApi);
+  private readonly queryApi = inject(QueryApi);
   private readonly commandApi = inject(CommandApi);
   private readonly pendingTasks = inject(PendingTasks);
+  private readonly session = inject(Session);
+  private readonly role = computed(() => this.session.user()?.role ?? 'traveler');
 
-  // TODO(query API): prefill from GET /v1/profiles/me (query API) once the
-  // generated client has it; GET /v1/auth/me carries the same profile today.
-  protected readonly account = resource({ loader: () => this.authApi.invoke(me) });
+  /** The stored profile as the query API reads it; null when there is none yet. */
+  protected readonly stored = resource({ loader: () => profileOrNone(() => this.queryApi.invoke(myProfile)) });
+
+  /** Which profile the form edits: the stored one's kind, else the signed-in user's. */
+  protected readonly kind = computed<ProfileValues['kind']>(() => {
+    const view = this.stored.hasValue() ? this.stored.value() : null;
+    return view?.profile.kind ?? this.role();
+  });
 
   protected readonly form = new FormGroup<Controls>(
     Object.fromEntries(
@@ -70,8 +86,8 @@ export class ProfilePage {
 
   constructor() {
     effect(() => {
-      if (this.account.hasValue()) {
-        this.form.setValue(fromProfile(this.account.value().profile));
+      if (this.stored.hasValue()) {
+        this.form.setValue(initialProfile(this.stored.value(), this.role()));
       }
     });
   }
@@ -94,6 +110,7 @@ export class ProfilePage {
         const reply = await this.commandApi.invoke(updateMine, { body: toUpdateProfile(this.form.getRawValue()) });
         this.form.setValue(fromProfile(reply.profile));
         this.saved.set(true);
+        await this.readBack(reply.version);
       } catch (error) {
         const problem = toProblem(error);
         if (problem.status === 422 && problem.errors.length > 0) {
@@ -108,5 +125,21 @@ export class ProfilePage {
         this.saving.set(false);
       }
     });
+  }
+
+  /**
+   * Reads the profile back once the query API has the saved version, so
+   * that the page, and a reload of it, shows what was saved rather than
+   * what the read side had before.
+   */
+  private async readBack(version: number): Promise<void> {
+    try {
+      const response = await this.queryApi.invoke$Response(myProfile, version >= 1 ? { min_version: version } : {});
+      if (showsSave(response.body, version, response.headers.get('Astro-Stale'))) {
+        this.stored.set(response.body);
+      }
+    } catch {
+      // The save went through (the PUT answered it); the form already shows its values.
+    }
   }
 }
