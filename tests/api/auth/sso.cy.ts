@@ -6,7 +6,8 @@ import { expectProblem, fieldsOf, uniqueEmail } from '../../support/commands';
 
 const PASSWORD = 'correct horse battery staple 42';
 const CLIENT = 'sales';
-const REDIRECT = 'http://127.0.0.1:4200/auth/callback';
+// The sales site's callback as this environment's auth service allows it.
+const REDIRECT = `${Cypress.env('salesUrl') as string}/auth/callback`;
 // RFC 7636, appendix B.
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';

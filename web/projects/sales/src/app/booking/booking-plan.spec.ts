@@ -1,4 +1,4 @@
-import { confirmLabel, conflictMessage, seatsLabel, totalCents } from './booking-plan';
+import { confirmLabel, conflictMessage, freeSeatsAtRefusal, seatsLabel, totalCents } from './booking-plan';
 
 describe('the price preview', () => {
   it('multiplies seats by the price per seat in integer cents', () => {
@@ -19,7 +19,23 @@ describe('the price preview', () => {
 });
 
 describe('the 409 message', () => {
-  const notEnough = { type: '/problems/not-enough-seats', detail: 'only 1 seats are free, 2 requested' };
+  // A detail without the command API's count: the seats read afterwards decide.
+  const notEnough = { type: '/problems/not-enough-seats', detail: 'not enough seats' };
+  const counted = (free: number, requested: number) => ({
+    type: '/problems/not-enough-seats',
+    detail: `only ${free} seats are free, ${requested} requested`,
+  });
+
+  it("believes the command API's count at the refusal over a read model that has not caught up", () => {
+    expect(conflictMessage(counted(0, 1), 1, 1)).toMatch(/fully booked/);
+    expect(conflictMessage(counted(1, 2), 2, 4)).toMatch(/only 1 seat is left/);
+  });
+
+  it("reads the command API's count from its detail, and nothing from another detail", () => {
+    expect(freeSeatsAtRefusal('only 0 seats are free, 2 requested')).toBe(0);
+    expect(freeSeatsAtRefusal('only 12 seats are free, 13 requested')).toBe(12);
+    expect(freeSeatsAtRefusal('the launch is not on sale')).toBeNull();
+  });
 
   it('says how many seats are left when there are fewer than asked for', () => {
     expect(conflictMessage(notEnough, 2, 1)).toBe(

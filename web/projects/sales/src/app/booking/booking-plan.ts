@@ -16,18 +16,32 @@ export function confirmLabel(seats: number, pricePerSeatCents: number): string {
 }
 
 /**
+ * The free seats the command API counted when it refused a booking, from
+ * its detail ("only 0 seats are free, 2 requested"; domain/src/launch.rs),
+ * or null when the detail does not say. It is the authoritative figure at
+ * the moment of the refusal: the sales read model may not show the booking
+ * that took the seats yet.
+ */
+export function freeSeatsAtRefusal(detail: string): number | null {
+  const match = /\bonly (\d+) seats? (?:are|is) free\b/.exec(detail);
+  return match ? Number(match[1]) : null;
+}
+
+/**
  * Why a booking was refused with 409, in words, from the problem's type
  * (`/problems/not-enough-seats`, `wrong-launch-status`, `launch-departed`)
- * and detail. `freeSeats` is the launch's free seats read after the refusal,
- * for "only N left"; null when it could not be read.
+ * and detail. `readFreeSeats` is the launch's free seats read after the
+ * refusal, for "only N left" when the detail does not give the command
+ * API's own count; null when it could not be read.
  */
 export function conflictMessage(
   problem: Pick<Problem, 'type' | 'detail'>,
   seatsWanted: number,
-  freeSeats: number | null,
+  readFreeSeats: number | null,
 ): string {
   switch (problemCode(problem)) {
-    case 'not-enough-seats':
+    case 'not-enough-seats': {
+      const freeSeats = freeSeatsAtRefusal(problem.detail) ?? readFreeSeats;
       if (freeSeats === 0) {
         return 'Sorry, this launch is now fully booked: no seats are left.';
       }
@@ -39,6 +53,7 @@ export function conflictMessage(
       }
       // Someone cancelled between the refusal and the read.
       return `The free seats changed while you were booking: ${seatsLabel(freeSeats)} ${freeSeats === 1 ? 'is' : 'are'} left now. Please try again.`;
+    }
     case 'wrong-launch-status':
       return `Sorry, this launch is not on sale any more (${problem.detail}).`;
     case 'launch-departed':
