@@ -43,7 +43,9 @@ cd "$ROOT/tests"
 # the stack's services inherit the origins and redirect URIs that go with them.
 SALES_PORT=$(free_port)
 AUTH_APP_PORT=$(free_port)
-export SALES_PORT AUTH_APP_PORT
-export CORS_ALLOWED_ORIGINS="http://127.0.0.1:$SALES_PORT,http://127.0.0.1:$AUTH_APP_PORT"
-export AUTH_CLIENTS="sales=http://127.0.0.1:$SALES_PORT/auth/callback"
+OPS_APP_PORT=$(free_port)
+BACKOFFICE_APP_PORT=$(free_port)
+export SALES_PORT AUTH_APP_PORT OPS_APP_PORT BACKOFFICE_APP_PORT
+export CORS_ALLOWED_ORIGINS="http://127.0.0.1:$SALES_PORT,http://127.0.0.1:$AUTH_APP_PORT,http://127.0.0.1:$OPS_APP_PORT,http://127.0.0.1:$BACKOFFICE_APP_PORT"
+export AUTH_CLIENTS="sales=http://127.0.0.1:$SALES_PORT/auth/callback,ops=http://127.0.0.1:$OPS_APP_PORT/auth/callback,backoffice=http://127.0.0.1:$BACKOFFICE_APP_PORT/auth/callback"
 exec "$STACK_BIN_DIR/astro-stack" run -- "$ROOT/scripts/with-web.sh" "$NODE_BIN" run.mjs "$@"

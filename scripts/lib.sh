@@ -835,6 +835,10 @@ PY
 WEB_DIR="$ROOT/web"
 : "${SALES_PORT:=4200}"
 : "${AUTH_APP_PORT:=4201}"
+: "${OPS_APP_PORT:=4202}"
+: "${BACKOFFICE_APP_PORT:=4203}"
+# Every web app's service name, as start.sh and with-web.sh serve them.
+WEB_APPS=(sales-site auth-app ops-app backoffice-app)
 
 # The packages of web/ (npm ci from its lockfile, on the pinned Node.js),
 # when node_modules is missing or older than the lockfile. No install
@@ -851,7 +855,7 @@ ensure_web_deps() {
     touch "$stamp"
 }
 
-# nginx (Debian) serves the auth app.
+# nginx (Debian) serves the static apps (auth, IT console, backoffice).
 ensure_nginx() {
     [[ -x /usr/sbin/nginx ]] || apt_install nginx-light
 }
@@ -862,24 +866,28 @@ web_ng() {
         "$NODE_BIN" node_modules/@angular/cli/bin/ng.js "$@")
 }
 
-# The production builds of both apps (web/dist), when a source changed
+# The production builds of every app (web/dist), when a source changed
 # since the last one.
 build_web() {
     ensure_web_deps
     local stamp="$WEB_DIR/dist/.astro-built"
-    if [[ -f $stamp && -f $WEB_DIR/dist/sales/server/server.mjs && -f $WEB_DIR/dist/auth/browser/index.html ]] &&
+    if [[ -f $stamp && -f $WEB_DIR/dist/sales/server/server.mjs && -f $WEB_DIR/dist/auth/browser/index.html &&
+        -f $WEB_DIR/dist/ops/browser/index.html && -f $WEB_DIR/dist/backoffice/browser/index.html ]] &&
         [[ -z $(find "$WEB_DIR/projects" "$WEB_DIR/angular.json" "$WEB_DIR/package-lock.json" \
             "$WEB_DIR/tsconfig.json" -newer "$stamp" -print -quit) ]]; then
         return 0
     fi
-    log "building the web apps (production: sales with SSR, auth)"
-    web_ng build sales >&2 || die "ng build sales failed"
-    web_ng build auth >&2 || die "ng build auth failed"
+    log "building the web apps (production: sales with SSR, auth, ops, backoffice)"
+    local app
+    for app in sales auth ops backoffice; do
+        web_ng build "$app" >&2 || die "ng build $app failed"
+    done
     touch "$stamp"
 }
 
-# web_app_argv sales-site|auth-app: sets WEB_APP_ARGV to the command that
-# serves that app on SALES_PORT / AUTH_APP_PORT for the public URLs in
+# web_app_argv NAME (one of WEB_APPS): sets WEB_APP_ARGV to the command that
+# serves that app on SALES_PORT, AUTH_APP_PORT, OPS_APP_PORT or
+# BACKOFFICE_APP_PORT for the public URLs in
 # COMMAND_API_URL, QUERY_API_URL, AUTH_API_URL, AUTH_APP_URL and SALES_URL
 # (scripts/start.sh, scripts/with-web.sh; docs/configuration.md, "Web apps").
 web_app_argv() {
@@ -887,10 +895,12 @@ web_app_argv() {
     sales-site)
         WEB_APP_ARGV=(env PORT="$SALES_PORT" HOST=127.0.0.1 NG_ALLOWED_HOSTS="127.0.0.1,localhost"
             "$NODE_BIN" "$WEB_DIR/dist/sales/server/server.mjs") ;;
-    auth-app)
-        WEB_APP_ARGV=(env PORT="$AUTH_APP_PORT" HOST=127.0.0.1
-            AUTH_APP_RUN_DIR="${AUTH_APP_RUN_DIR:-$RUN_DIR/auth-app}"
-            "$WEB_DIR/serve/auth-entrypoint.sh") ;;
+    auth-app | ops-app | backoffice-app)
+        local app=${1%-app} port_var
+        port_var="$(tr '[:lower:]' '[:upper:]' <<<"$app")_APP_PORT"
+        WEB_APP_ARGV=(env PORT="${!port_var}" HOST=127.0.0.1
+            APP_RUN_DIR="${WEB_RUN_DIR:-$RUN_DIR}/$1"
+            "$WEB_DIR/serve/static-entrypoint.sh" "$app") ;;
     *) die "web_app_argv: unknown app $1" ;;
     esac
 }

@@ -133,7 +133,7 @@ ensure_nginx
 build_web
 export COMMAND_API_URL="$API_URL" QUERY_API_URL="http://$QUERY_API_ADDR" AUTH_API_URL="http://$AUTH_API_ADDR"
 export SALES_URL="http://127.0.0.1:$SALES_PORT" AUTH_APP_URL="http://127.0.0.1:$AUTH_APP_PORT"
-for app in sales-site auth-app; do
+for app in "${WEB_APPS[@]}"; do
     if service_pid "$app" >/dev/null; then
         stop_service "$app"
     fi
@@ -142,6 +142,8 @@ for app in sales-site auth-app; do
 done
 wait_http "$SALES_URL/health" 30 sales-site sales-site
 wait_http "$AUTH_APP_URL/health" 30 auth-app auth-app
+wait_http "http://127.0.0.1:$OPS_APP_PORT/health" 30 ops-app ops-app
+wait_http "http://127.0.0.1:$BACKOFFICE_APP_PORT/health" 30 backoffice-app backoffice-app
 
 log "registering demo users"
 demo_users=$("$DEV_BIN" seed-users --auth "http://$AUTH_API_ADDR")
@@ -153,6 +155,8 @@ cat <<EOF
 Astro Bookings is running:
   sales site   $SALES_URL   (open it in a browser: launches, booking, my bookings)
   auth app     $AUTH_APP_URL   (sign in, register; every app signs in through it)
+  IT console   http://127.0.0.1:$OPS_APP_PORT   (employees of IT)
+  backoffice   http://127.0.0.1:$BACKOFFICE_APP_PORT   (employees of operations and finance)
   command API  $API_URL   (/health /ready /metrics /openapi.json)
   query API    http://$QUERY_API_ADDR   (sales site: GET /v1/launches, /v1/me/bookings; finance: GET /v1/invoices[/{number}[.pdf]]; /openapi.json)
   auth         http://$AUTH_API_ADDR   (POST /v1/auth/register, /v1/auth/login, /v1/auth/logout; GET /v1/auth/me; /openapi.json)

@@ -84,6 +84,9 @@ describe('the sales site, browsing', () => {
       expect(page.body).to.contain(fleet.rocketName);
       expect(page.body).to.contain('EUR 10,000.00');
       expect(page.body).to.match(/<title>Mars launches with free seats — Astro Bookings<\/title>/);
+      // No framing; the sign-in callback's one-time code never leaves in a Referer.
+      expect(page.headers['x-frame-options']).to.equal('DENY');
+      expect(page.headers['referrer-policy']).to.equal('same-origin');
     });
     cy.request(`${sales()}/launches/${fleet.ids[0]}`).then((page) => {
       expect(page.body).to.contain(fleet.rocketName);

@@ -21,12 +21,14 @@ import express from 'express';
 import { join } from 'node:path';
 
 import { queryApiInternalUrl } from './server/internal-api';
+import { securityHeaders } from './server/security-headers';
 import { queryApiLaunchPages, robotsTxt, sitemapEntries, sitemapXml } from './server/sitemap';
 
 const browserDistFolder = join(import.meta.dirname, '../browser');
 
 const app = express();
 app.disable('x-powered-by');
+app.use(securityHeaders);
 const angularApp = new AngularNodeAppEngine();
 const publicConfig = appConfigFromEnv(process.env, 'sales');
 const launchPages = queryApiLaunchPages(queryApiInternalUrl(process.env, publicConfig.queryApiUrl));

@@ -16,3 +16,4 @@ export * from './lib/session/pkce';
 export * from './lib/session/return-url';
 export * from './lib/session/sign-on-api';
 export * from './lib/session/start/sign-in-start';
+export * from './lib/session/forbidden';

@@ -45,6 +45,12 @@ describe('the header account links', () => {
     expect(page.querySelector('a')?.getAttribute('href')).toBe('/bookings');
   });
 
+  it('shows an employee only Sign out: employees do not book', () => {
+    TestBed.inject(Session).establish(tokens({ role: 'employee', department: 'it' }));
+    const page = render();
+    expect(texts(page)).toEqual(['Sign out']);
+  });
+
   it('signs out here, then ends the auth app session too', async () => {
     TestBed.inject(Session).establish(tokens());
     const page = render();

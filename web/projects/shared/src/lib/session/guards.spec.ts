@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import { ActivatedRouteSnapshot, Router, RouterStateSnapshot, UrlTree } from '@angular/router';
 
-import { roleGuard, signedInGuard } from './guards';
+import { departmentGuard, roleGuard, signedInGuard } from './guards';
 import { Session } from './session';
 import { FakeLocation, configureSignOn, installWebCrypto, tokens } from './testing/sign-on-testing';
 
@@ -47,6 +47,24 @@ describe('the sign-in guards', () => {
 
   it('sends an anonymous visitor of a role-guarded page to sign in', async () => {
     expect(run(roleGuard('traveler'))).toBe(false);
+    await location.gone();
+    expect(location.visited).toHaveLength(1);
+  });
+
+  it('lets an employee of an allowed department through', () => {
+    TestBed.inject(Session).establish(tokens({ role: 'employee', department: 'finance' }));
+    expect(run(departmentGuard('operations', 'finance'))).toBe(true);
+  });
+
+  it('sends an employee of another department, or a traveler, to /forbidden', () => {
+    TestBed.inject(Session).establish(tokens({ role: 'employee', department: 'it' }));
+    expect((run(departmentGuard('operations', 'finance')) as UrlTree).toString()).toBe('/forbidden');
+    TestBed.inject(Session).establish(tokens({ role: 'traveler' }));
+    expect((run(departmentGuard('it')) as UrlTree).toString()).toBe('/forbidden');
+  });
+
+  it('sends a visitor to sign in before any department check', async () => {
+    expect(run(departmentGuard('it'))).toBe(false);
     await location.gone();
     expect(location.visited).toHaveLength(1);
   });

@@ -1,0 +1,21 @@
+import { Routes } from '@angular/router';
+import { Forbidden, SignInCallback, SignInStart, departmentGuard } from '@astro/shared';
+
+import { Home } from './home/home';
+
+export const routes: Routes = [
+  { path: 'sign-in', component: SignInStart, title: 'Signing in — IT console' },
+  // Where the auth app sends the user back with the authorization code.
+  { path: 'auth/callback', component: SignInCallback, title: 'Signing in — IT console' },
+  {
+    path: 'forbidden',
+    component: Forbidden,
+    title: 'Not for your account — IT console',
+    data: { appFor: 'The IT console is for employees of IT.' },
+  },
+  {
+    path: '',
+    canActivateChild: [departmentGuard('it')],
+    children: [{ path: '', component: Home, title: 'IT console — Astro Bookings' }],
+  },
+];
