@@ -21,9 +21,11 @@ export default defineConfig({
     auth: setting('ASTRO_AUTH_URL', 'http://127.0.0.1:8083'),
     notifier: setting('ASTRO_NOTIFIER_URL', 'http://127.0.0.1:8084'),
     maildev: setting('ASTRO_MAILDEV_URL', 'http://127.0.0.1:1080'),
-    // The web apps (e2e/): the sales site and the auth app.
+    // The web apps (e2e/): the sales site, the auth app, the IT console, the backoffice.
     salesUrl: setting('ASTRO_SALES_URL', 'http://127.0.0.1:4200'),
     authAppUrl: setting('ASTRO_AUTH_APP_URL', 'http://127.0.0.1:4201'),
+    opsAppUrl: setting('ASTRO_OPS_APP_URL', 'http://127.0.0.1:4202'),
+    backofficeAppUrl: setting('ASTRO_BACKOFFICE_APP_URL', 'http://127.0.0.1:4203'),
     // An account of every role (astro-stack seeds them; against another
     // environment, give that environment's): its token, email and id, and
     // the password they share.
