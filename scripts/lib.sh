@@ -184,7 +184,9 @@ wait_http() {
     while :; do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
         [[ $code == 200 ]] && return 0
-        if [[ -n $service ]] && ! pid=$(service_pid "$service"); then
+        # Checked twice: while the service's process execs (bash, nohup, the
+        # binary) its /proc entry can be briefly unreadable.
+        if [[ -n $service ]] && ! pid=$(service_pid "$service") && ! { sleep 0.5 && pid=$(service_pid "$service"); }; then
             _show_log_tail "$service"
             die "$name exited before $url answered 200"
         fi
