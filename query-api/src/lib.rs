@@ -9,8 +9,11 @@
 //! projection (PostgreSQL schema `finance`, written by the finance
 //! projector), as JSON and as PDF, to finance employees and to the holders
 //! who pay them, as they stand now or as they stood at an instant
-//! (`as_of`, cut in the event store's global order: the only read of the
-//! event store, its positions and times).
+//! (`as_of`, cut in the event store's global order: a read of the event
+//! store's positions and times).
+//!
+//! Operations read the fleet (`GET /v1/rockets`) straight from the event
+//! store: no read model holds rockets (see [`rockets`]).
 //!
 //! And it serves IT (`/v1/ops/*`, see [`ops`]): the system logs (also
 //! followed live) and the notifications from MongoDB `core`, the re-queue
@@ -27,6 +30,7 @@ pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod pdf;
+pub mod rockets;
 pub mod routes;
 pub mod settings;
 pub mod startup;

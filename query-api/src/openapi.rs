@@ -147,6 +147,8 @@ problem_responses! {
         "Problem", []);
     /// 403 of the IT console's operations (`/v1/ops/*`).
     NotIt => ("The token is valid but not an IT employee's", "Problem", []);
+    /// 403 of the fleet (`/v1/rockets`).
+    NotOperations => ("The token is valid but not an operations employee's", "Problem", []);
     /// 403 of a holder's own bookings.
     NotHolder => ("The token is valid but not a traveler's or an agency's", "Problem", []);
     /// 403 of the finance documents.
@@ -170,7 +172,7 @@ problem_responses! {
 /// The query API's OpenAPI description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Astro Bookings query API", description = "The read side: launches on sale and a holder's bookings, from the sales read model; a traveler's or an agency's own profile, from the profiles projection; invoices and credit notes (JSON and PDF), from the finance projection, now or `as_of` an instant; and for IT (`/v1/ops/*`, tag `it`): the system logs (paged or followed live), the notifications, their summary and the re-queue of a dead one or of every one a filter matches, the event store, the events the consumers parked (list, replay after a fix, discard), and the status of every service, JetStream consumer and projection. Read-your-writes: pass the version the command API answered (`min_version`, or the `Astro-Min-Version` header) to wait, bounded, until the read model has it.\n\nErrors are RFC 9457 `application/problem+json` (schema `Problem`; `ValidationProblem` for 422). Every operation lists the statuses it answers; besides them, a method a path does not serve is 405 with `Allow`, an unknown path 404, and an unexpected failure 500. No operation reads a request body (the `POST`s and the `DELETE` act on their path and query only)."),
+    info(title = "Astro Bookings query API", description = "The read side: launches on sale and a holder's bookings, from the sales read model; a traveler's or an agency's own profile, from the profiles projection; the registered rockets for operations (`/v1/rockets`), from the event store; invoices and credit notes (JSON and PDF), from the finance projection, now or `as_of` an instant; and for IT (`/v1/ops/*`, tag `it`): the system logs (paged or followed live), the notifications, their summary and the re-queue of a dead one or of every one a filter matches, the event store, the events the consumers parked (list, replay after a fix, discard), and the status of every service, JetStream consumer and projection. Read-your-writes: pass the version the command API answered (`min_version`, or the `Astro-Min-Version` header) to wait, bounded, until the read model has it.\n\nErrors are RFC 9457 `application/problem+json` (schema `Problem`; `ValidationProblem` for 422). Every operation lists the statuses it answers; besides them, a method a path does not serve is 405 with `Allow`, an unknown path 404, and an unexpected failure 500. No operation reads a request body (the `POST`s and the `DELETE` act on their path and query only)."),
     paths(
         routes::health,
         routes::ready,
@@ -180,6 +182,7 @@ problem_responses! {
         routes::launches::get,
         routes::bookings::mine,
         routes::profiles::mine,
+        routes::rockets::list,
         routes::invoices::list,
         routes::invoices::get,
         routes::invoices::pdf,
@@ -208,7 +211,7 @@ problem_responses! {
             routes::bookings::BookingStatusName,
             routes::invoices::KindName,
         ),
-        responses(Unauthorized, NotIt, NotHolder, NotFinanceOrHolder, ValidationFailed, TooManyFollowers, Unavailable),
+        responses(Unauthorized, NotIt, NotOperations, NotHolder, NotFinanceOrHolder, ValidationFailed, TooManyFollowers, Unavailable),
     ),
     modifiers(&BearerAuth)
 )]

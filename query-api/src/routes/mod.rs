@@ -12,6 +12,7 @@ pub mod invoices;
 pub mod launches;
 pub mod ops;
 pub mod profiles;
+pub mod rockets;
 
 /// Registers the routes. Each path is one resource that answers the
 /// methods it serves and 405 (with `Allow`) to any other; a path that is
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(endpoint("/launches/{launch_id}").get(launches::get))
                 .service(endpoint("/me/bookings").get(bookings::mine))
                 .service(endpoint("/profiles/me").get(profiles::mine))
+                .service(endpoint("/rockets").get(rockets::list))
                 .service(endpoint("/invoices").get(invoices::list))
                 // Before `{number}`, which would match `<number>.pdf` too.
                 .service(endpoint("/invoices/{number}.pdf").get(invoices::pdf))

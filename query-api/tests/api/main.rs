@@ -16,3 +16,4 @@ mod listing;
 mod openapi;
 mod ops;
 mod profiles;
+mod rockets;

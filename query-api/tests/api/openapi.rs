@@ -201,6 +201,50 @@ async fn parameters_are_as_strict_as_their_validation() {
 }
 
 #[tokio::test]
+async fn the_fleet_documents_its_parameters_page_and_operations_only_403() {
+    let app = spawn_app().await;
+
+    let document = app.get("/openapi.json").await.json;
+
+    let operation = &document["paths"]["/v1/rockets"]["get"];
+    assert_eq!(operation["operationId"], "list_rockets");
+    let q = parameter(&document, "get", "/v1/rockets", "q");
+    assert_eq!(q["maxLength"], 100);
+    assert!(q["pattern"].is_string());
+    assert_eq!(
+        parameter(&document, "get", "/v1/rockets", "page")["maximum"],
+        10_000
+    );
+    assert_eq!(
+        parameter(&document, "get", "/v1/rockets", "page_size")["maximum"],
+        100
+    );
+    let responses = &operation["responses"];
+    assert_eq!(
+        responses["403"]["$ref"],
+        "#/components/responses/NotOperations"
+    );
+    let page = resolve(
+        &document,
+        &responses["200"]["content"]["application/json"]["schema"],
+    );
+    let mut required: Vec<&str> = page["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort();
+    assert_eq!(required, ["items", "page", "page_size", "total"]);
+    let rocket = resolve(&document, &page["properties"]["items"]["items"]);
+    assert_eq!(
+        rocket["properties"]["range"]["enum"],
+        serde_json::json!(["suborbital", "low_earth_orbit", "moon", "mars"])
+    );
+    assert_eq!(rocket["properties"]["registered_at"]["format"], "date-time");
+}
+
+#[tokio::test]
 async fn the_bulk_retry_declares_exactly_the_parameters_it_accepts() {
     let app = spawn_app().await;
 
