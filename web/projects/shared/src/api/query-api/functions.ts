@@ -51,3 +51,5 @@ export type { SystemStatus$Params as SystemStatus$Params } from './fn/it/system-
 export { systemStatus as systemStatus } from './fn/it/system-status';
 export type { MyProfile$Params as MyProfile$Params } from './fn/profiles/my-profile';
 export { myProfile as myProfile } from './fn/profiles/my-profile';
+export type { ListRockets$Params as ListRockets$Params } from './fn/rockets/list-rockets';
+export { listRockets as listRockets } from './fn/rockets/list-rockets';

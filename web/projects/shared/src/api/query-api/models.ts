@@ -46,6 +46,8 @@ export type { Projections } from './models/projections';
 export type { Readiness } from './models/readiness';
 export type { ReplayOutcome } from './models/replay-outcome';
 export type { Requeued } from './models/requeued';
+export type { Rocket } from './models/rocket';
+export type { RocketPage } from './models/rocket-page';
 export type { ServiceStatus } from './models/service-status';
 export type { Skipped } from './models/skipped';
 export type { SortName } from './models/sort-name';
