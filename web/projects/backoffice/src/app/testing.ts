@@ -1,5 +1,8 @@
 /* What the backoffice's component specs share: the app's routes and API clients against a fake backend, an employee signed in. */
 import { EnvironmentProviders, Provider } from '@angular/core';
+import { HttpRequest } from '@angular/common/http';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
 import { provideHttpClient } from '@angular/common/http';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
@@ -53,4 +56,22 @@ export function aLaunch(overrides: Partial<Launch> = {}): Launch {
     version: 2,
     ...overrides,
   };
+}
+
+/**
+ * The request matching `match` once the page has sent it: a command's answer
+ * reaches the page through a few promise steps before it reads again, so
+ * this yields to them (microtasks only, no timer) and runs change detection.
+ */
+export async function nextRequest(match: (request: HttpRequest<unknown>) => boolean): Promise<TestRequest> {
+  const http = TestBed.inject(HttpTestingController);
+  for (let step = 0; step < 50; step++) {
+    TestBed.tick();
+    const found = http.match(match);
+    if (found.length > 0) {
+      return found[0];
+    }
+    await Promise.resolve();
+  }
+  throw new Error('the page sent no such request');
 }
