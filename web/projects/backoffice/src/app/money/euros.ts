@@ -4,8 +4,9 @@
  * floating-point arithmetic (0.1 + 0.2 must not cost a cent).
  */
 
-/** The command API's bounds for a seat's price, in cents. */
+/** The command API's lowest price of a seat, in cents. */
 export const MIN_PRICE_CENTS = 1;
+/** The command API's highest price of a seat, in cents (EUR 10,000,000.00). */
 export const MAX_PRICE_CENTS = 1_000_000_000;
 
 // Either plain digits, or digits grouped by three with commas; at most two decimals.

@@ -10,6 +10,7 @@ import {
   output,
   signal,
 } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { destinationLabel, fieldErrors, toProblem } from '@astro/shared';
 import { Api as CommandApi } from '@astro/shared/api/command-api/api';
@@ -64,6 +65,8 @@ export class LaunchActionPanel {
   protected readonly errors = signal<Readonly<Record<string, string>>>({});
 
   constructor() {
+    // An error is about what was sent: it goes as soon as the field changes.
+    this.form.valueChanges.pipe(takeUntilDestroyed()).subscribe(() => this.errors.set({}));
     afterNextRender(() => {
       this.form.controls.departure.setValue(isoToLocal(this.launch().departure_at));
       this.host.nativeElement.querySelector<HTMLElement>('h3')?.focus();

@@ -75,6 +75,8 @@ describe('LaunchesPage', () => {
 
     reason.value = 'Engine anomaly';
     reason.dispatchEvent(new Event('input'));
+    await settle();
+    expect(reason.getAttribute('aria-invalid')).toBeNull();
     button('Yes, abort').click();
     const command = http.expectOne(`${COMMAND_API}/v1/launches/${aLaunch().id}/abort`);
     expect(command.request.body).toEqual({ reason: 'Engine anomaly' });
