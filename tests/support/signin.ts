@@ -35,6 +35,33 @@ export function expectPage(appUrl: string, pathname: string, alias: string): voi
 /** How long a navigation may take: a sign-in hashes a password (argon2id) on a busy test machine. */
 export const NAVIGATION_TIMEOUT = 30000;
 
+/** An account the isolated stack seeds, by role (`Cypress.env('email_<role>')`). */
+export type Role = 'it' | 'operations' | 'finance' | 'traveler' | 'agency';
+
+/**
+ * Opens the app at `appUrl` as `role`: its guard sends the browser to the
+ * auth app, whose login form sends it back signed in (authorization code +
+ * PKCE). The auth app must not be signed in already.
+ */
+export function openAppAs(appUrl: string, role: Role): void {
+  const authAppUrl = Cypress.env('authAppUrl') as string;
+  expectPage(authAppUrl, '/authorize', 'authorizePage');
+  expectPage(appUrl, '/auth/callback', 'callbackPage');
+  cy.visit(appUrl);
+  cy.wait('@authorizePage', { timeout: NAVIGATION_TIMEOUT });
+  cy.origin(
+    authAppUrl,
+    { args: { email: Cypress.env(`email_${role}`) as string, password: Cypress.env('password') as string } },
+    ({ email, password }) => {
+      cy.get('#login-email').type(email);
+      cy.get('#login-password').type(password, { log: false });
+      cy.get('form').contains('button', 'Sign in').click();
+    },
+  );
+  cy.wait('@callbackPage', { timeout: NAVIGATION_TIMEOUT });
+  cy.location('origin').should('eq', new URL(appUrl).origin);
+}
+
 Cypress.Commands.add('signIn', (email: string, password: string) => {
   const salesUrl = Cypress.env('salesUrl') as string;
   const authAppUrl = Cypress.env('authAppUrl') as string;

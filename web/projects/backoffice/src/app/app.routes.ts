@@ -1,7 +1,11 @@
 import { Routes } from '@angular/router';
 import { Forbidden, SignInCallback, SignInStart, departmentGuard } from '@astro/shared';
 
-import { Home } from './home/home';
+import { InvoicePage } from './invoices/invoice-page/invoice-page';
+import { InvoicesPage } from './invoices/invoices-page/invoices-page';
+import { LaunchesPage } from './launches/launches-page/launches-page';
+import { departmentPage, homeRedirect } from './navigation/department-guards';
+import { RocketsPage } from './rockets/rockets-page/rockets-page';
 
 export const routes: Routes = [
   { path: 'sign-in', component: SignInStart, title: 'Signing in — Backoffice' },
@@ -16,6 +20,24 @@ export const routes: Routes = [
   {
     path: '',
     canActivateChild: [departmentGuard('operations', 'finance')],
-    children: [{ path: '', component: Home, title: 'Backoffice — Astro Bookings' }],
+    children: [
+      // The guard above runs first: nobody is redirected before signing in.
+      { path: '', pathMatch: 'full', canActivate: [homeRedirect], children: [] },
+      {
+        path: 'launches',
+        component: LaunchesPage,
+        canActivate: [departmentPage('operations')],
+        title: 'Launches — Backoffice',
+        runGuardsAndResolvers: 'always',
+      },
+      { path: 'rockets', component: RocketsPage, canActivate: [departmentPage('operations')], title: 'Rockets — Backoffice' },
+      { path: 'invoices', component: InvoicesPage, canActivate: [departmentPage('finance')], title: 'Invoices — Backoffice' },
+      {
+        path: 'invoices/:number',
+        component: InvoicePage,
+        canActivate: [departmentPage('finance')],
+        title: 'Document — Backoffice',
+      },
+    ],
   },
 ];

@@ -1,11 +1,13 @@
-import { Component, inject } from '@angular/core';
-import { RouterLink, RouterOutlet } from '@angular/router';
+import { Component, computed, inject } from '@angular/core';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { APP_CONFIG, BROWSER_LOCATION, Session } from '@astro/shared';
 
-/** The page frame: a skip link, the header with sign-out, the routed page. */
+import { navFor } from './navigation/department-nav';
+
+/** The page frame: a skip link, the header with the department's pages and sign-out, the routed page. */
 @Component({
   selector: 'astro-root',
-  imports: [RouterOutlet, RouterLink],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -13,6 +15,9 @@ export class App {
   protected readonly session = inject(Session);
   private readonly config = inject(APP_CONFIG);
   private readonly location = inject(BROWSER_LOCATION);
+
+  /** The signed-in employee's pages. */
+  protected readonly links = computed(() => navFor(this.session.user()?.department));
 
   /** Ends this app's session, then the auth app's (single sign-on ends too). */
   protected async signOut(): Promise<void> {
