@@ -28,7 +28,7 @@ function openAs(appUrl: string, who: Employee): void {
 describe("the employees' apps", () => {
   it('lets an IT employee into the IT console', () => {
     openAs(Cypress.env('opsAppUrl') as string, 'it');
-    cy.contains('h1', 'IT console');
+    cy.contains('h1', 'System status');
     cy.contains('header button', 'Sign out').should('be.visible');
     cy.checkPage('ops-home');
   });

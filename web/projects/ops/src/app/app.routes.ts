@@ -1,7 +1,7 @@
 import { Routes } from '@angular/router';
 import { Forbidden, SignInCallback, SignInStart, departmentGuard } from '@astro/shared';
 
-import { Home } from './home/home';
+import { StatusPage } from './status/status-page/status-page';
 
 export const routes: Routes = [
   { path: 'sign-in', component: SignInStart, title: 'Signing in — IT console' },
@@ -16,6 +16,8 @@ export const routes: Routes = [
   {
     path: '',
     canActivateChild: [departmentGuard('it')],
-    children: [{ path: '', component: Home, title: 'IT console — Astro Bookings' }],
+    children: [
+      { path: '', component: StatusPage, title: 'System status — IT console' },
+    ],
   },
 ];
