@@ -18,6 +18,18 @@ export const routes: Routes = [
     canActivateChild: [departmentGuard('it')],
     children: [
       { path: '', component: StatusPage, title: 'System status — IT console' },
+      // Loaded on demand: the chart library stays out of the first page's bundle.
+      {
+        path: 'notifications',
+        loadComponent: () => import('./notifications/notification-list/notification-list').then((m) => m.NotificationList),
+        title: 'Notifications — IT console',
+      },
+      {
+        path: 'notifications/:id',
+        loadComponent: () =>
+          import('./notifications/notification-detail/notification-detail').then((m) => m.NotificationDetail),
+        title: 'Notification — IT console',
+      },
     ],
   },
 ];
