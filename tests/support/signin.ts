@@ -1,6 +1,7 @@
 // Signing in to the sales site through the auth app, as a person does it:
 // the sales site's "Sign in" sends the browser to the auth app (another
 // origin: another port), the login form there sends it back with a code.
+import type { Role } from './commands';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -35,6 +36,31 @@ export function expectPage(appUrl: string, pathname: string, alias: string): voi
 /** How long a navigation may take: a sign-in hashes a password (argon2id) on a busy test machine. */
 export const NAVIGATION_TIMEOUT = 30000;
 
+/**
+ * Opens the app at `appUrl` (the IT console, the backoffice) as the seeded
+ * account of `role`: the app's guard sends the browser to the auth app,
+ * whose login form sends it back signed in (then the app's own guard
+ * decides). The auth app must not be signed in already.
+ */
+export function openAppAs(appUrl: string, role: Role): void {
+  const authAppUrl = Cypress.env('authAppUrl') as string;
+  expectPage(authAppUrl, '/authorize', 'authorizePage');
+  expectPage(appUrl, '/auth/callback', 'callbackPage');
+  cy.visit(appUrl);
+  cy.wait('@authorizePage', { timeout: NAVIGATION_TIMEOUT });
+  cy.origin(
+    authAppUrl,
+    { args: { email: Cypress.env(`email_${role}`) as string, password: Cypress.env('password') as string } },
+    ({ email, password }) => {
+      cy.get('#login-email').type(email);
+      cy.get('#login-password').type(password, { log: false });
+      cy.get('form').contains('button', 'Sign in').click();
+    },
+  );
+  cy.wait('@callbackPage', { timeout: NAVIGATION_TIMEOUT });
+  cy.location('origin').should('eq', new URL(appUrl).origin);
+}
+
 Cypress.Commands.add('signIn', (email: string, password: string) => {
   const salesUrl = Cypress.env('salesUrl') as string;
   const authAppUrl = Cypress.env('authAppUrl') as string;
@@ -54,4 +80,3 @@ Cypress.Commands.add('signIn', (email: string, password: string) => {
   cy.contains('header button', 'Sign out').should('be.visible');
 });
 
-export {};
