@@ -3,7 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { RouterTestingHarness } from '@angular/router/testing';
 
 import { QUERY_API, aNotification, testProviders } from '../../testing';
-import { NotificationDetail, requeueRefusal } from './notification-detail';
+import { NotificationDetail, requeueRefusal, requeuedLabel } from './notification-detail';
 
 const ID = '0190a000-0000-7000-8000-0000000000f1';
 
@@ -60,8 +60,7 @@ describe('NotificationDetail', () => {
     await harness.fixture.whenStable();
     const refused = root().querySelector('[data-testid="requeue-refused"]')!;
     expect(refused.getAttribute('role')).toBe('alert');
-    expect(refused.textContent).toContain('cannot be re-queued: only a dead or failed one can');
-    expect(refused.textContent).toContain('The notification is sent.');
+    expect(refused.textContent?.trim()).toBe('This notification cannot be re-queued now. The notification is sent.');
   });
 
   it('says when there is no such notification', async () => {
@@ -74,7 +73,17 @@ describe('NotificationDetail', () => {
     expect(root().querySelector('[role="alert"]')?.textContent).toContain('There is no such notification.');
   });
 
+  it('capitalises and ends the reason of a 409 as a sentence', () => {
+    expect(requeueRefusal({ type: '/problems/not-retryable', status: 409, title: 'x', detail: 'it is sent', errors: [] })).toBe(
+      'This notification cannot be re-queued now. It is sent.',
+    );
+  });
+
   it('passes other refusals on as the API words them', () => {
     expect(requeueRefusal({ type: 'about:blank', status: 503, title: 'x', detail: 'Try later.', errors: [] })).toBe('Try later.');
+  });
+
+  it('says how often IT re-queued it in words', () => {
+    expect([0, 1, 3].map(requeuedLabel)).toEqual(['never', 'once', '3 times']);
   });
 });

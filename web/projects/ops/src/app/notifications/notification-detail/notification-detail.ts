@@ -10,12 +10,24 @@ import { problemOf } from '../../problem-of';
 import { utcLabel } from '../../time-label';
 import { statusLabel } from '../summary-chart-data';
 
-/** What to say when a re-queue is refused: a 409 says why in words IT can act on. */
+/**
+ * What to say when a re-queue is refused: a 409 (`not-retryable`: it is
+ * sent, pending or being sent) leads with the outcome, then the API's reason.
+ */
 export function requeueRefusal(problem: Problem): string {
   if (problem.status === 409 || problemCode(problem) === 'not-retryable') {
-    return `This notification cannot be re-queued: only a dead or failed one can, and not while it is being sent. ${problem.detail}`;
+    const reason = problem.detail.charAt(0).toUpperCase() + problem.detail.slice(1);
+    return `This notification cannot be re-queued now. ${reason}${/[.!?]$/.test(reason) ? '' : '.'}`;
   }
   return problem.detail;
+}
+
+/** How often IT re-queued a notification: `never`, `once`, `3 times`. */
+export function requeuedLabel(times: number): string {
+  if (times <= 0) {
+    return 'never';
+  }
+  return times === 1 ? 'once' : `${times} times`;
 }
 
 /** `/notifications/:id`: one notification, its attempts and last error, and "Re-queue". */
@@ -45,6 +57,7 @@ export class NotificationDetail {
   protected readonly statusLabel = statusLabel;
   protected readonly utcLabel = utcLabel;
   protected readonly requeueRefusal = requeueRefusal;
+  protected readonly requeuedLabel = requeuedLabel;
 
   protected async requeue(): Promise<void> {
     if (this.sending()) {
