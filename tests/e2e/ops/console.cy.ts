@@ -24,7 +24,7 @@ describe('the IT console', () => {
     cy.checkPage('ops-status');
   });
 
-  it("finds the confirmation of a booking made now, by its traveler's address, and opens it", () => {
+  it("finds the confirmation of a booking made now, by its traveler's address, opens it, and cannot re-queue a sent one", () => {
     newLaunch().then(({ launch_id }) => {
       cy.api('commandApi', 'POST', `/v1/launches/${launch_id}/bookings`, {
         token: tokenOf('traveler'),
@@ -55,6 +55,10 @@ describe('the IT console', () => {
         cy.get('[data-testid="notification"]').should('have.length', 1).first().as('row');
         cy.get('@row').should('contain.text', travelerEmail()).and('contain.text', 'Booking confirmed');
         cy.checkPage('ops-notifications');
+        // Nothing of these filters is dead: the confirmation says so and re-queues nothing.
+        cy.contains('button', 'Re-queue every dead notification matching these filters').click();
+        cy.get('[data-testid="requeue-confirm"]').should('contain.text', 'No dead notification matches these filters');
+        cy.get('[data-testid="requeue-confirm"]').contains('button', 'Close').click();
 
         cy.get('@row').find('a').click();
         cy.location('pathname').should('match', /^\/notifications\/[0-9a-f-]{36}$/);
@@ -63,6 +67,13 @@ describe('the IT console', () => {
         cy.get('[data-testid="last-error"]').should('be.visible');
         cy.contains('dd', booking);
         cy.checkPage('ops-notification');
+        // A sent one cannot be re-queued: the 409 is said in words.
+        cy.contains('button', /^\s*Re-queue\s*$/).click();
+        cy.get('[data-testid="requeue-refused"]')
+          .should('have.attr', 'role', 'alert')
+          .and('contain.text', 'This notification cannot be re-queued now.')
+          .and('contain.text', 'is sent');
+        cy.checkPage('ops-notification-409');
       });
     });
   });
