@@ -1,6 +1,7 @@
 // Signing in to the sales site through the auth app, as a person does it:
 // the sales site's "Sign in" sends the browser to the auth app (another
 // origin: another port), the login form there sends it back with a code.
+import type { Role } from './commands';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -34,9 +35,6 @@ export function expectPage(appUrl: string, pathname: string, alias: string): voi
 
 /** How long a navigation may take: a sign-in hashes a password (argon2id) on a busy test machine. */
 export const NAVIGATION_TIMEOUT = 30000;
-
-/** An account the isolated stack seeds, by role (`Cypress.env('email_<role>')`). */
-export type Role = 'it' | 'operations' | 'finance' | 'traveler' | 'agency';
 
 /**
  * Opens the app at `appUrl` as `role`: its guard sends the browser to the
@@ -81,4 +79,3 @@ Cypress.Commands.add('signIn', (email: string, password: string) => {
   cy.contains('header button', 'Sign out').should('be.visible');
 });
 
-export {};

@@ -6,7 +6,7 @@ import { openAppAs } from '../../support/signin';
 describe("the employees' apps", () => {
   it('lets an IT employee into the IT console', () => {
     openAppAs(Cypress.env('opsAppUrl') as string, 'it');
-    cy.contains('h1', 'IT console');
+    cy.contains('h1', 'System status');
     cy.contains('header button', 'Sign out').should('be.visible');
     cy.checkPage('ops-home');
   });

@@ -1,7 +1,7 @@
 import { Routes } from '@angular/router';
 import { Forbidden, SignInCallback, SignInStart, departmentGuard } from '@astro/shared';
 
-import { Home } from './home/home';
+import { StatusPage } from './status/status-page/status-page';
 
 export const routes: Routes = [
   { path: 'sign-in', component: SignInStart, title: 'Signing in — IT console' },
@@ -16,6 +16,20 @@ export const routes: Routes = [
   {
     path: '',
     canActivateChild: [departmentGuard('it')],
-    children: [{ path: '', component: Home, title: 'IT console — Astro Bookings' }],
+    children: [
+      { path: '', component: StatusPage, title: 'System status — IT console' },
+      // Loaded on demand: the chart library stays out of the first page's bundle.
+      {
+        path: 'notifications',
+        loadComponent: () => import('./notifications/notification-list/notification-list').then((m) => m.NotificationList),
+        title: 'Notifications — IT console',
+      },
+      {
+        path: 'notifications/:id',
+        loadComponent: () =>
+          import('./notifications/notification-detail/notification-detail').then((m) => m.NotificationDetail),
+        title: 'Notification — IT console',
+      },
+    ],
   },
 ];
